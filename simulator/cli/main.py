@@ -1,0 +1,62 @@
+"""The `patientsim` console script.
+
+Only typer is imported at start-up so that `patientsim --help` stays fast; every command
+imports what it needs (litellm, llama.cpp, langgraph) inside its own function.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from simulator.cli import models_cmd, personas_cmd, protocols_cmd
+from simulator.cli.errors import INPUT_ERROR_EXIT, report_problems
+
+app = typer.Typer(
+    name="patientsim",
+    help="Synthetic patients for testing mental-health chatbots before they reach people.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(protocols_cmd.app, name="protocols")
+app.add_typer(personas_cmd.app, name="personas")
+models_cmd.register(app)
+
+
+def _input_error_types() -> tuple[type[BaseException], ...]:
+    """Exception types that mean "the user's input is bad" (exit 2, no traceback)."""
+    from personas.errors import PersonaError
+    from protocols.errors import ProtocolError
+    from simulator.cli.errors import UserInputError
+
+    return (UserInputError, ProtocolError, PersonaError)
+
+
+def main() -> None:
+    try:
+        # standalone_mode=False returns the exit code instead of exiting, so that
+        # input errors raised by commands can be reported here in one place.
+        exit_code = app(standalone_mode=False)
+    except typer.Exit as stop:
+        sys.exit(stop.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - sorted into input errors and bugs below
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(INPUT_ERROR_EXIT)
+        if isinstance(exc, _input_error_types()):
+            report_problems(getattr(exc, "problems", [str(exc)]))
+            sys.exit(INPUT_ERROR_EXIT)
+        raise
+    sys.exit(exit_code if isinstance(exit_code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()
