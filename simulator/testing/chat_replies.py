@@ -76,7 +76,9 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
         model=str(body.get("model") or "fake"),
         messages=messages,
         stream=bool(body.get("stream", False)),
-        include_usage=bool(isinstance(stream_options, dict) and stream_options.get("include_usage")),
+        include_usage=bool(
+            isinstance(stream_options, dict) and stream_options.get("include_usage")
+        ),
         seed=seed,
         max_tokens=max_tokens,
         json_mode=json_mode,

@@ -307,20 +307,28 @@ class AsyncLoopbackServer:
         def delta(content: dict[str, Any], finish: str | None = None) -> bytes:
             return event(chat_replies.chunk_body(completion_id, created, request, content, finish))
 
-        writer.write(
-            response_head(200, _SSE, keep_alive=keep, extra_headers=(("Cache-Control", "no-cache"),))
-            + delta({"role": "assistant", "content": ""})
-        )
+        parts = [
+            response_head(
+                200, _SSE, keep_alive=keep, extra_headers=(("Cache-Control", "no-cache"),)
+            ),
+            delta({"role": "assistant", "content": ""}),
+        ]
         tps = self.config.tokens_per_second
         for piece in chat_replies.content_pieces(reply.content, request.json_mode):
             if tps:
+                writer.write(b"".join(parts))
+                parts.clear()
                 await writer.drain()
                 await asyncio.sleep(chat_replies.estimate_tokens(piece) / tps)
-            writer.write(delta({"content": piece}))
-        tail = delta({}, reply.finish_reason)
+            parts.append(delta({"content": piece}))
+        parts.append(delta({}, reply.finish_reason))
         if request.include_usage:
-            tail += event(chat_replies.usage_chunk_body(completion_id, created, request, reply))
-        writer.write(tail + chunk(b"data: [DONE]\n\n") + LAST_CHUNK)
+            parts.append(
+                event(chat_replies.usage_chunk_body(completion_id, created, request, reply))
+            )
+        parts += (chunk(b"data: [DONE]\n\n"), LAST_CHUNK)
+        # Unpaced streams go out in one write: one syscall instead of one per delta.
+        writer.write(b"".join(parts))
         await writer.drain()
 
     def _new_id(self) -> str:

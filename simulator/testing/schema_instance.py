@@ -238,7 +238,11 @@ class _Generator:
         example = _FORMAT_EXAMPLES.get(schema.get("format", ""))
         if schema.get("format") == "uuid":
             example = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-        if example is not None and len(example) >= minimum and (maximum is None or len(example) <= maximum):
+        if (
+            example is not None
+            and len(example) >= minimum
+            and (maximum is None or len(example) <= maximum)
+        ):
             return example
         return self._text(minimum, maximum)
 
@@ -321,7 +325,9 @@ class _Generator:
             first, last = math.ceil(lo / step), math.floor(hi / step)
             for k in (first, first + 1, last):
                 value = k * step
-                if (low_open is None or value > low_open) and (high_open is None or value < high_open):
+                if (low_open is None or value > low_open) and (
+                    high_open is None or value < high_open
+                ):
                     return float(value)
         # Strictly inside the interval so exclusive bounds hold too.
         value = lo + (hi - lo) * self._rng.uniform(0.25, 0.75)
