@@ -1,0 +1,127 @@
+"""Which model each role uses: CLI flags > environment > patientsim.toml > the embedded default.
+
+`patientsim.toml` (in the working directory, or the file named by PATIENTSIM_CONFIG):
+
+    [models.therapist]
+    model = "openai/gpt-4o-mini"
+    api_key_env = "OPENAI_API_KEY"     # the NAME of the variable; keys are never stored
+
+    [models.patient]
+    model = "hosted_vllm/meta-llama/Llama-3.1-8B-Instruct"
+    api_base = "http://127.0.0.1:8000/v1"
+
+    [models.judges]
+    models = ["anthropic/claude-sonnet-4-5", "openai/gpt-4o"]
+
+Environment: PATIENTSIM_<ROLE>_MODEL and PATIENTSIM_<ROLE>_API_BASE (ROLE = THERAPIST, PATIENT,
+TRACKER), PATIENTSIM_JUDGES (comma-separated model strings).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_MODEL = "local/gemma-3-270m"
+SINGLE_ROLES = ("therapist", "patient", "tracker")
+ROLES = (*SINGLE_ROLES, "judges")
+DEFAULT_JUDGE_COUNT = 3
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model string (litellm's) and how to reach it. Holds the NAME of a key variable, never a key."""
+
+    model: str
+    api_base: str | None = None
+    api_key_env: str | None = None
+
+    @property
+    def provider(self) -> str:
+        return self.model.split("/", 1)[0] if "/" in self.model else ""
+
+    def api_key(self) -> str | None:
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    therapist: ModelSpec = field(default_factory=lambda: ModelSpec(DEFAULT_MODEL))
+    patient: ModelSpec = field(default_factory=lambda: ModelSpec(DEFAULT_MODEL))
+    tracker: ModelSpec = field(default_factory=lambda: ModelSpec(DEFAULT_MODEL))
+    judges: tuple[ModelSpec, ...] = field(
+        default_factory=lambda: tuple(ModelSpec(DEFAULT_MODEL) for _ in range(DEFAULT_JUDGE_COUNT))
+    )
+
+    def for_role(self, role: str) -> ModelSpec:
+        if role == "judges":
+            return self.judges[0]
+        if role not in SINGLE_ROLES:
+            raise KeyError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+        return getattr(self, role)
+
+    def with_role(self, role: str, spec: ModelSpec) -> ModelSettings:
+        return replace(self, **{role: spec})
+
+
+def _config_path() -> Path:
+    return Path(os.environ.get("PATIENTSIM_CONFIG", "patientsim.toml"))
+
+
+def _spec_from_table(table: dict, default: ModelSpec) -> ModelSpec:
+    return ModelSpec(
+        model=str(table.get("model", default.model)),
+        api_base=table.get("api_base", default.api_base),
+        api_key_env=table.get("api_key_env", default.api_key_env),
+    )
+
+
+def load_settings(
+    flags: dict[str, str | None] | None = None,
+    *,
+    judges_flag: str | None = None,
+    config_path: Path | None = None,
+) -> ModelSettings:
+    """Resolve every role's model. `flags` maps role -> model string from the command line."""
+    settings = ModelSettings()
+    path = config_path or _config_path()
+    if path.is_file():
+        from simulator.cli.errors import UserInputError
+
+        try:
+            models = tomllib.loads(path.read_text(encoding="utf-8")).get("models", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UserInputError(f"{path}: not valid TOML ({exc}); fix or remove the file") from exc
+        for role in SINGLE_ROLES:
+            if isinstance(models.get(role), dict):
+                settings = settings.with_role(
+                    role, _spec_from_table(models[role], settings.for_role(role))
+                )
+        judges = models.get("judges", {})
+        if isinstance(judges, dict) and judges.get("models"):
+            base = _spec_from_table(judges, ModelSpec(DEFAULT_MODEL))
+            settings = replace(
+                settings, judges=tuple(replace(base, model=str(m)) for m in judges["models"])
+            )
+    for role in SINGLE_ROLES:
+        env_model = os.environ.get(f"PATIENTSIM_{role.upper()}_MODEL")
+        env_base = os.environ.get(f"PATIENTSIM_{role.upper()}_API_BASE")
+        current = settings.for_role(role)
+        if env_model or env_base:
+            settings = settings.with_role(
+                role,
+                replace(
+                    current, model=env_model or current.model, api_base=env_base or current.api_base
+                ),
+            )
+    env_judges = judges_flag or os.environ.get("PATIENTSIM_JUDGES")
+    if env_judges:
+        settings = replace(
+            settings, judges=tuple(ModelSpec(m.strip()) for m in env_judges.split(",") if m.strip())
+        )
+    for role, value in (flags or {}).items():
+        if value:
+            settings = settings.with_role(role, replace(settings.for_role(role), model=value))
+    return settings

@@ -1,0 +1,25 @@
+"""Typed errors raised by the model gateway. Each names the role and model so a user can act."""
+
+from __future__ import annotations
+
+
+class ModelError(RuntimeError):
+    """A model call failed for good (after the bounded retries)."""
+
+    def __init__(self, role: str, model: str, message: str):
+        self.role = role
+        self.model = model
+        self.message = message
+        super().__init__(f"{role} model {model!r}: {message}")
+
+
+class ModelConfigError(ModelError):
+    """The role points at a model that cannot be used as configured (unknown provider, no key, missing extra)."""
+
+
+class ModelOutputError(ModelError):
+    """A structured call returned output that did not validate, even after one repair retry."""
+
+    def __init__(self, role: str, model: str, message: str, raw: str = ""):
+        super().__init__(role, model, message)
+        self.raw = raw

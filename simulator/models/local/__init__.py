@@ -1,0 +1,1 @@
+"""`local/gemma-3-270m`: the embedded offline model (llama.cpp on CPU)."""

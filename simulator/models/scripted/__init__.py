@@ -1,0 +1,1 @@
+"""`scripted/<name>`: deterministic, instant, offline test doubles and reference behaviours."""

@@ -1,0 +1,72 @@
+"""Per-call usage records and where they go.
+
+The gateway emits one `CallRecord` per model call (retries included) to the sink active in
+the current context. A session installs a sink that writes to the runs DB; tests and the
+`models` command use `MemorySink`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    role: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: float
+    cost_usd: float
+    ok: bool
+    error: str | None = None
+    attempt: int = 1
+    session_id: str | None = None
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+CallSink = Callable[[CallRecord], None]
+
+
+@dataclass
+class MemorySink:
+    """Collects records in a list (tests, `patientsim models`)."""
+
+    records: list[CallRecord] = field(default_factory=list)
+
+    def __call__(self, record: CallRecord) -> None:
+        self.records.append(record)
+
+    def totals(self) -> dict:
+        return {
+            "calls": len(self.records),
+            "prompt_tokens": sum(r.prompt_tokens for r in self.records),
+            "completion_tokens": sum(r.completion_tokens for r in self.records),
+            "cost_usd": round(sum(r.cost_usd for r in self.records), 6),
+        }
+
+
+_current_sink: contextvars.ContextVar[CallSink | None] = contextvars.ContextVar(
+    "patientsim_call_sink", default=None
+)
+
+
+def emit(record: CallRecord) -> None:
+    sink = _current_sink.get()
+    if sink is not None:
+        sink(record)
+
+
+@contextmanager
+def recording_to(sink: CallSink) -> Iterator[CallSink]:
+    """Route the records of every call made in this context (and tasks it spawns) to `sink`."""
+    token = _current_sink.set(sink)
+    try:
+        yield sink
+    finally:
+        _current_sink.reset(token)

@@ -1,0 +1,111 @@
+"""Messages for each role in a session, built from the persona, the protocol step and the state.
+
+Stable text goes first and per-turn guidance last (as a trailing system note), so a model
+that caches the prompt prefix (the embedded one does, per role) only reads what is new.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+
+THERAPIST, PATIENT = "Therapist", "Patient"
+
+
+@cache
+def _text() -> dict[str, str]:
+    return yaml.safe_load(
+        resources.files(__package__).joinpath("prompts.yaml").read_text(encoding="utf-8")
+    )
+
+
+def conversation(transcript: list[dict], *, speaking: str) -> list[dict]:
+    """The transcript as chat messages from `speaking`'s point of view (its turns are `assistant`)."""
+    return [
+        {
+            "role": "assistant" if turn["speaker"] == speaking.lower() else "user",
+            "name": THERAPIST if turn["speaker"] == "therapist" else PATIENT,
+            "content": turn["text"],
+        }
+        for turn in transcript
+    ]
+
+
+def therapist_messages(
+    *, mode: str, protocol, step, transcript: list[dict], intake: str, system_prompt: str | None
+) -> list[dict]:
+    messages: list[dict] = []
+    if mode in ("guided", "protocol"):
+        template = _text()["therapist_guided" if mode == "guided" else "therapist_protocol"]
+        intake_text = f"Intake summary:\n{intake}" if intake else ""
+        messages.append(
+            {
+                "role": "system",
+                "content": template.format(
+                    protocol_name=protocol.name, overview=protocol.overview(), intake=intake_text
+                ).strip(),
+            }
+        )
+    elif mode == "custom":
+        content = system_prompt or ""
+        if intake:
+            content = f"{content}\n\nIntake summary:\n{intake}"
+        messages.append({"role": "system", "content": content})
+    # endpoint: the deployed chatbot keeps its own prompt; it gets only the conversation.
+    messages.extend(conversation(transcript, speaking=THERAPIST))
+    if not transcript:
+        messages.append({"role": "user", "name": PATIENT, "content": _text()["session_opening"]})
+    if mode == "guided":
+        messages.append(
+            {
+                "role": "system",
+                "content": _text()["therapist_step_note"].format(
+                    title=step.title, phase=step.phase, goal=" ".join(step.therapist_goal.split())
+                ),
+            }
+        )
+    return messages
+
+
+def patient_messages(
+    *, persona, step, transcript: list[dict], state: dict, event_says: list[str]
+) -> list[dict]:
+    text = _text()
+    name = persona.demographics.name.split()[0]
+    messages = [{"role": "system", "content": text["patient_system"].format(card=persona.card())}]
+    messages.extend(conversation(transcript, speaking=PATIENT))
+    belief = state.get("belief")
+    event_text = (" Something has changed: " + " ".join(event_says)) if event_says else ""
+    messages.append(
+        {
+            "role": "system",
+            "content": text["patient_reminder"].format(
+                name=name,
+                step_context=" ".join(str(step.patient_context).split()),
+                suds=state["suds"],
+                belief_text=f", belief in your thought {belief}%" if belief is not None else "",
+                risk=state["risk"],
+                engagement=int(round(state["engagement"] * 100)),
+                event_text=event_text,
+            ),
+        }
+    )
+    return messages
+
+
+def tracker_messages(*, protocol, step, therapist_text: str, patient_text: str) -> list[dict]:
+    phases = sorted({s.phase for s in protocol.steps})
+    system = _text()["tracker_system"].format(
+        title=step.title,
+        phase=step.phase,
+        goal=" ".join(step.therapist_goal.split()),
+        required="; ".join(step.required) or "none listed",
+        phases=", ".join(phases),
+    )
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "name": THERAPIST, "content": therapist_text},
+        {"role": "user", "name": PATIENT, "content": patient_text},
+    ]

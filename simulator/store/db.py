@@ -1,0 +1,76 @@
+"""Open the runs DB: WAL mode, migrations applied, and a refusal to touch a DB that is not ours."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from simulator.store.migrations import MIGRATIONS
+
+DEFAULT_DB = Path("runs/patientsim.db")
+MIGRATIONS_TABLE = "_patientsim_migrations"
+
+
+class NotOurDatabase(Exception):
+    def __init__(self, path: Path, why: str):
+        self.problems = [f"{path}: {why}; pass --db with a new path or an existing patientsim DB"]
+        super().__init__(self.problems[0])
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("PATIENTSIM_DB") or DEFAULT_DB)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_utils.Database:
+    path = Path(path) if path else default_db_path()
+    if not path.exists() and not create:
+        raise NotOurDatabase(path, "no such database")
+    if path.exists():
+        _check_ours(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute("pragma journal_mode=wal")
+    db.execute("pragma synchronous=normal")
+    db.execute("pragma busy_timeout=30000")
+    _migrate(db)
+    return db
+
+
+def _check_ours(path: Path) -> None:
+    with path.open("rb") as handle:
+        header = handle.read(16)
+    if header and header != b"SQLite format 3\x00":
+        raise NotOurDatabase(path, "not an SQLite database")
+    if not header:
+        return
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        tables = {
+            row[0] for row in conn.execute("select name from sqlite_master where type='table'")
+        }
+        conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise NotOurDatabase(path, f"unreadable SQLite database ({exc})") from exc
+    if tables and MIGRATIONS_TABLE not in tables:
+        raise NotOurDatabase(path, "an SQLite database that patientsim did not create")
+
+
+def _migrate(db: sqlite_utils.Database) -> None:
+    table = db[MIGRATIONS_TABLE]
+    if not table.exists():
+        table.create({"name": str, "applied_at": str}, pk="name")
+    applied = {row["name"] for row in table.rows}
+    for migration in MIGRATIONS:
+        if migration.__name__ not in applied:
+            with db.conn:
+                migration(db)
+                table.insert({"name": migration.__name__, "applied_at": now()})
