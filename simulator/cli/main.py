@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from simulator.cli import models_cmd, personas_cmd, protocols_cmd
+from simulator.cli import judge_cmd, models_cmd, personas_cmd, protocols_cmd
 from simulator.cli.errors import INPUT_ERROR_EXIT, report_problems
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(protocols_cmd.app, name="protocols")
 app.add_typer(personas_cmd.app, name="personas")
 models_cmd.register(app)
+judge_cmd.register(app)
 
 
 def _input_error_types() -> tuple[type[BaseException], ...]:

@@ -179,8 +179,12 @@ def tracker(request: Request) -> str:
 
 
 def judge(request: Request) -> str:
-    """Schema-valid scores for wiring tests (the judges package supplies a transcript-aware scorer)."""
-    return _fit_schema(request, {})
+    """Transcript-aware, deterministic scores (see simulator/judges/scripted_judge.py)."""
+    try:
+        from simulator.judges.scripted_judge import score
+    except ImportError:  # the judges package is not there yet: schema-valid filler
+        return _fit_schema(request, {})
+    return score(request.messages, request.json_schema, request.seed)
 
 
 def _fit_schema(request: Request, reply: dict) -> str:
