@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .resampling import bootstrap_means, percentile_interval, rng_for
+from .resampling import bootstrap_means, check_settings, percentile_interval, rng_for
 from .rows import SessionRow, group_by, parse_session_rows, severity_sort_key
 
 
@@ -41,6 +41,7 @@ def crisis_cliff(
     seed: int = 0,
 ) -> CrisisCliffTable:
     """Per therapist x metric x severity: n, mean, bootstrap 95% CI and unscorable count."""
+    check_settings(seed=seed, n_boot=n_boot)
     sessions = parse_session_rows(rows)
     groups = group_by(sessions, lambda row: (row.therapist, row.severity))
     ordered = sorted(groups, key=lambda key: (key[0], severity_sort_key(key[1])))
@@ -79,8 +80,6 @@ def _cell(
         return CliffCell(
             **base, mean=mean, ci_low=None, ci_high=None, reason="a CI needs 2 or more scores"
         )
-    if n_boot < 1:
-        return CliffCell(**base, mean=mean, ci_low=None, ci_high=None, reason="n_boot < 1")
     if np.ptp(values) == 0.0:
         # Every resample has the same mean; skip the draws (and their rounding noise).
         return CliffCell(**base, mean=mean, ci_low=mean, ci_high=mean)

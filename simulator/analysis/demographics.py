@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from .errors import AnalysisError
 from .gap_tests import GapResult, kruskal_wallis_test, paired_permutation_test
 from .multiple_testing import holm
-from .resampling import rng_for
+from .resampling import check_settings, rng_for
 from .rows import SessionRow, group_by, parse_session_rows
 
 Method = Literal["paired_permutation", "kruskal_wallis"]
@@ -99,10 +99,12 @@ def demographic_robustness(
     """Test every attribute x metric per therapist, Holm-correct, and flag large real gaps.
 
     Twins are rows sharing `twin_group` (and severity); with twins the test is a paired
-    permutation test, otherwise Kruskal-Wallis. Repeats of a cell are averaged first so
+    permutation test, otherwise Kruskal-Wallis (when some rows have twins, rows without a
+    twin group are left out of the paired test). Repeats of a cell are averaged first so
     that repeats do not count as independent patients. `threshold` is one gap for all
     metrics or a gap per metric.
     """
+    check_settings(seed=seed, n_boot=n_boot, n_perm=n_perm, alpha=alpha)
     thresholds = _thresholds(threshold, metrics)
     sessions = parse_session_rows(rows)
     results = []

@@ -111,7 +111,10 @@ def _alpha(data: np.ndarray, n_judges: int, pairable: int) -> tuple[float | None
     finite = paired_values[~np.isnan(paired_values)]
     if np.ptp(finite) == 0.0:
         return None, "alpha undefined: every pairable score is the same"
-    value = float(krippendorff.alpha(reliability_data=data, level_of_measurement="interval"))
+    try:
+        value = float(krippendorff.alpha(reliability_data=data, level_of_measurement="interval"))
+    except ValueError as error:
+        return None, f"alpha undefined: {error}"
     if not np.isfinite(value):
         return None, "alpha undefined for these scores"
     return value, None

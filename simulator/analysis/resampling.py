@@ -6,9 +6,28 @@ import zlib
 
 import numpy as np
 
+from .errors import AnalysisError
+
 CI_LEVEL = 0.95
 # Above this many resampled values per block, bootstrap means are drawn in chunks to bound memory.
 _MAX_BLOCK = 2_000_000
+
+
+def check_settings(
+    *, seed: int, n_boot: int, n_perm: int | None = None, alpha: float | None = None
+) -> None:
+    """Reject resampling settings that cannot mean anything (a caller's mistake, not data)."""
+    problems = []
+    if seed < 0:
+        problems.append(f"seed must be a non-negative integer, got {seed}")
+    if n_boot < 1:
+        problems.append(f"n_boot must be at least 1, got {n_boot}")
+    if n_perm is not None and n_perm < 1:
+        problems.append(f"n_perm must be at least 1, got {n_perm}")
+    if alpha is not None and not 0.0 < alpha < 1.0:
+        problems.append(f"alpha must lie strictly between 0 and 1, got {alpha}")
+    if problems:
+        raise AnalysisError(problems)
 
 
 def rng_for(seed: int, *key: str) -> np.random.Generator:

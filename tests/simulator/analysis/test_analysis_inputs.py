@@ -67,3 +67,12 @@ def test_every_table_serialises_to_strict_json_on_degenerate_data(make_row) -> N
     ]
     for table in tables:
         json.loads(table.model_dump_json(), parse_constant=_reject_nan)
+
+
+def test_meaningless_resampling_settings_are_rejected(make_row) -> None:
+    rows = [make_row(scores={"m": 0.5})]
+    with pytest.raises(AnalysisError, match="n_boot must be at least 1"):
+        crisis_cliff(rows, ["m"], n_boot=0)
+    with pytest.raises(AnalysisError) as caught:
+        demographic_robustness(rows, ["race"], ["m"], 0.1, n_perm=0, seed=-1, alpha=1.5)
+    assert len(caught.value.problems) == 3
