@@ -1,0 +1,172 @@
+"""Finding, reading and validating protocol files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from protocols.checks import structure_issues
+from protocols.errors import ProtocolError
+from protocols.issues import Issue, format_issues
+from protocols.model import Protocol
+from protocols.schema_errors import schema_issues
+from protocols.yaml_source import parse_yaml, read_text
+
+BUILTIN_DIR = Path(__file__).parent / "library"
+PROTOCOLS_ENV = "PATIENTSIM_PROTOCOLS"
+YAML_SUFFIXES = (".yaml", ".yml")
+_TOP_KEYS = "id, name, version, modality, description, start, variables, steps"
+
+
+# ---------------------------------------------------------------- validating
+
+
+def document_issues(data: Any) -> list[Issue]:
+    """Every problem in a parsed protocol document: schema, ids, conditions, graph."""
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
+        return [
+            Issue(
+                (),
+                f"a protocol file is a mapping with keys {_TOP_KEYS}; this file holds {kind}",
+                line=1,
+            )
+        ]
+    issues = schema_issues(data) + structure_issues(data)
+    unique: dict[tuple[Any, str], Issue] = {}
+    for issue in issues:
+        unique.setdefault((issue.path, issue.message), issue)
+    return list(unique.values())
+
+
+def check_text(text: str, source: str) -> tuple[Protocol | None, list[str]]:
+    """Parse and validate YAML text; (protocol, []) when valid, else (None, problems)."""
+    document, issues = parse_yaml(text)
+    if document is None:
+        return None, format_issues(issues, source, {})
+    problems = format_issues(issues + document_issues(document.data), source, document.lines)
+    if problems:
+        return None, problems
+    return Protocol.model_validate(document.data), []
+
+
+def check_file(path: str | os.PathLike[str]) -> tuple[Protocol | None, list[str]]:
+    """Read and validate one file; (protocol, []) when valid, else (None, problems)."""
+    file = Path(path)
+    text, issue = read_text(file)
+    if text is None:
+        return None, format_issues([issue] if issue else [], str(path), {})
+    protocol, problems = check_text(text, str(path))
+    if protocol is not None:
+        protocol._source = file
+    return protocol, problems
+
+
+def validate_file(path: str | os.PathLike[str]) -> list[str]:
+    """Every problem in the file, each `FILE:LINE: message`; empty when it is valid."""
+    return check_file(path)[1]
+
+
+def protocol_from_data(data: Any, source: str = "<data>") -> Protocol:
+    """Validate in-memory protocol data fully (schema and graph), or raise ProtocolError."""
+    problems = format_issues(document_issues(data), source, None)
+    if problems:
+        raise ProtocolError(problems)
+    return Protocol.model_validate(data)
+
+
+# ---------------------------------------------------------------- finding
+
+
+def search_dirs(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+    """Where names are looked up, first match wins: extra dirs, PATIENTSIM_PROTOCOLS, built-ins."""
+    dirs = [Path(d) for d in extra_dirs]
+    dirs += [Path(d) for d in os.environ.get(PROTOCOLS_ENV, "").split(os.pathsep) if d.strip()]
+    missing = [d for d in dirs if not d.is_dir()]
+    if missing:
+        raise ProtocolError(
+            [f"{d}: protocol directory not found (from --path or {PROTOCOLS_ENV})" for d in missing]
+        )
+    return [*dirs, BUILTIN_DIR]
+
+
+def resolve_protocol(
+    name_or_path: str | os.PathLike[str], extra_dirs: Iterable[str | os.PathLike[str]] = ()
+) -> Path:
+    """The file a protocol name or path refers to, or ProtocolError."""
+    text = os.fspath(name_or_path)
+    candidate = Path(text)
+    looks_like_path = candidate.suffix in (*YAML_SUFFIXES, ".json") or os.sep in text or "/" in text
+    if candidate.is_file():
+        return candidate
+    if looks_like_path:
+        raise ProtocolError(f"{text}:1: file not found")
+    for directory in search_dirs(extra_dirs):
+        for suffix in YAML_SUFFIXES:
+            found = directory / f"{text}{suffix}"
+            if found.is_file():
+                return found
+    names = ", ".join(sorted({entry.name for entry in list_protocols(extra_dirs)}))
+    raise ProtocolError(
+        f"unknown protocol '{text}' (available: {names}); give a file path, or a directory with --path or {PROTOCOLS_ENV}"
+    )
+
+
+def load_protocol(
+    name_or_path: str | os.PathLike[str], extra_dirs: Iterable[str | os.PathLike[str]] = ()
+) -> Protocol:
+    """A built-in or user protocol by name (`pe`, `cbt`, ...) or by path (.yaml/.yml, or node-link .json)."""
+    path = resolve_protocol(name_or_path, extra_dirs).resolve()
+    stat = path.stat()
+    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: str, mtime_ns: int, size: int) -> Protocol:
+    """Protocols are frozen, so sessions can share one parsed copy per file version."""
+    if path.endswith(".json"):
+        from protocols.export import load_node_link_file
+
+        return load_node_link_file(path)
+    protocol, problems = check_file(path)
+    if protocol is None:
+        raise ProtocolError(problems)
+    return protocol
+
+
+@dataclass(frozen=True)
+class ProtocolEntry:
+    """One protocol file found by `list_protocols`."""
+
+    name: str
+    path: Path
+    builtin: bool
+    protocol: Protocol | None
+    problems: tuple[str, ...]
+    shadowed: bool = False  # a file of the same name earlier in the search order wins
+
+
+def list_protocols(extra_dirs: Sequence[str | os.PathLike[str]] = ()) -> list[ProtocolEntry]:
+    """Every protocol file in the search directories, valid or not, in search order."""
+    entries: list[ProtocolEntry] = []
+    seen: set[str] = set()
+    for directory in search_dirs(extra_dirs):
+        files = sorted(p for p in directory.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+        for file in files:
+            protocol, problems = check_file(file)
+            entries.append(
+                ProtocolEntry(
+                    name=file.stem,
+                    path=file,
+                    builtin=directory == BUILTIN_DIR,
+                    protocol=protocol,
+                    problems=tuple(problems),
+                    shadowed=file.stem in seen,
+                )
+            )
+            seen.add(file.stem)
+    return entries

@@ -1,0 +1,58 @@
+"""The session variables protocol conditions read, with their types (data in variables.yaml)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+VariableType = Literal["number", "integer", "boolean", "level"]
+
+
+class VariableSpec(BaseModel):
+    """One session variable: its name, type and allowed values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="The variable's name as conditions write it.")
+    type: VariableType = Field(description="number, integer, boolean or level (ordered scale).")
+    description: str = Field(description="What the value means, for designers and the engine.")
+    min: float | None = Field(None, description="Smallest allowed value (number/integer).")
+    max: float | None = Field(None, description="Largest allowed value (number/integer).")
+    levels: tuple[str, ...] = Field((), description="The ordered scale, lowest first (level).")
+
+    @model_validator(mode="after")
+    def _levels_only_for_level_type(self) -> VariableSpec:
+        if (self.type == "level") != bool(self.levels):
+            raise ValueError(f"{self.name}: `levels` is required for, and only for, type level")
+        return self
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in ("number", "integer")
+
+    def rank(self, level: str) -> int:
+        """Position of `level` on this variable's ordered scale."""
+        return self.levels.index(level)
+
+
+@cache
+def _load() -> dict[str, VariableSpec]:
+    text = resources.files("protocols").joinpath("variables.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
+    return {name: VariableSpec(name=name, **spec) for name, spec in raw.items()}
+
+
+def session_variables() -> dict[str, VariableSpec]:
+    """Every variable a condition may read, by name, in definition order."""
+    return dict(_load())
+
+
+def variable(name: str) -> VariableSpec | None:
+    return _load().get(name)
+
+
+RISK_LEVELS: tuple[str, ...] = _load()["risk"].levels

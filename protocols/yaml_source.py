@@ -1,0 +1,160 @@
+"""Read a YAML file into plain data plus the line of every mapping key and list item.
+
+Built on PyYAML's composer so that problems can point at `file:line`. Whatever the file
+holds (empty, binary, huge, deeply nested, alias bombs), problems come back as `Issue`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from protocols.issues import Issue, Path
+
+MAX_FILE_BYTES = 2_000_000  # a large protocol is ~50 KB; anything near this is a mistake
+MAX_DEPTH = 64
+MAX_NODES = 200_000  # guards against alias expansion ("billion laughs")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class YamlDocument:
+    data: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+
+
+class _Stop(Exception):
+    """Raised inside the walk when the document cannot be read any further."""
+
+    def __init__(self, issue: Issue):
+        self.issue = issue
+
+
+def read_text(path: FilePath) -> tuple[str | None, Issue | None]:
+    """The file's text, or an issue saying why it cannot be read as a protocol."""
+    try:
+        if not path.exists():
+            return None, Issue((), "file not found", line=1)
+        if not path.is_file():
+            return None, Issue((), "not a regular file (is it a directory?)", line=1)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, Issue(
+                (), f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})", line=1
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, Issue((), f"cannot read the file: {exc.strerror or exc}", line=1)
+    if b"\x00" in raw:
+        return None, Issue((), "this is a binary file, not YAML text", line=1)
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, Issue((), "the file is not UTF-8 text; save it as UTF-8", line=line)
+
+
+def parse_yaml(text: str) -> tuple[YamlDocument | None, list[Issue]]:
+    """Parse one YAML document. Returns (None, issues) when it cannot be read at all."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = exc.problem or exc.context or "cannot parse"
+        return None, [Issue((), f"YAML syntax error: {what}", line=line)]
+    except yaml.YAMLError as exc:  # e.g. ReaderError: a control character in the text
+        position = getattr(exc, "position", 0) or 0
+        line = text[:position].count("\n") + 1
+        return None, [Issue((), f"YAML cannot read this text: {exc}", line=line)]
+    except RecursionError:
+        return None, [
+            Issue((), f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", line=1)
+        ]
+    if root is None:
+        return None, [Issue((), "the file is empty", line=1)]
+    builder = _Builder()
+    try:
+        data = builder.build(root, (), 0)
+    except _Stop as stop:
+        return None, [*builder.issues, stop.issue]
+    return YamlDocument(data, builder.lines), builder.issues
+
+
+class _Builder:
+    """Turns a node tree into plain data, recording lines and duplicate keys on the way."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Path, int] = {}
+        self.issues: list[Issue] = []
+        self._constructor = yaml.SafeLoader("")
+        self._count = 0
+        self._stack: set[int] = set()
+
+    def build(self, node: Node, path: Path, depth: int) -> Any:
+        self._count += 1
+        line = node.start_mark.line + 1
+        if self._count > MAX_NODES:
+            raise _Stop(Issue(path, "the YAML expands to too many values (alias bomb?)", line))
+        if depth > MAX_DEPTH:
+            raise _Stop(
+                Issue(path, f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", line)
+            )
+        if id(node) in self._stack:
+            raise _Stop(Issue(path, "an alias refers to itself (recursive YAML)", line))
+        self._stack.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self._mapping(node, path, depth)
+            if isinstance(node, SequenceNode):
+                return self._sequence(node, path, depth)
+            return self._scalar(node, path)
+        finally:
+            self._stack.discard(id(node))
+
+    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE_TAG:
+                self.issues.append(Issue(path, "YAML merge keys (<<) are not supported", line))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.issues.append(Issue(path, "a mapping key must be plain text", line))
+                continue
+            key = str(self._scalar(key_node, path))
+            if key in first_lines:
+                self.issues.append(
+                    Issue(
+                        path + (key,),
+                        f"duplicate key '{key}' (first at line {first_lines[key]})",
+                        line,
+                    )
+                )
+                continue
+            first_lines[key] = line
+            self.lines.setdefault(path + (key,), line)
+            result[key] = self.build(value_node, path + (key,), depth + 1)
+        return result
+
+    def _sequence(self, node: SequenceNode, path: Path, depth: int) -> list[Any]:
+        items = []
+        for index, item in enumerate(node.value):
+            self.lines.setdefault(path + (index,), item.start_mark.line + 1)
+            items.append(self.build(item, path + (index,), depth + 1))
+        return items
+
+    def _scalar(self, node: Node, path: Path) -> Any:
+        try:
+            return self._constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.issues.append(
+                Issue(path, f"cannot read this value: {problem}", node.start_mark.line + 1)
+            )
+            return None
