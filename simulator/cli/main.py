@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from simulator.cli import judge_cmd, models_cmd, personas_cmd, protocols_cmd
+from simulator.cli import judge_cmd, models_cmd, personas_cmd, protocols_cmd, runs_cmd, session_cmd
 from simulator.cli.errors import INPUT_ERROR_EXIT, report_problems
 
 app = typer.Typer(
@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 app.add_typer(protocols_cmd.app, name="protocols")
 app.add_typer(personas_cmd.app, name="personas")
+session_cmd.register(app)
+app.add_typer(runs_cmd.app, name="runs")
 models_cmd.register(app)
 judge_cmd.register(app)
 
@@ -31,8 +33,10 @@ def _input_error_types() -> tuple[type[BaseException], ...]:
     from personas.errors import PersonaError
     from protocols.errors import ProtocolError
     from simulator.cli.errors import UserInputError
+    from simulator.session.errors import SessionInputError
+    from simulator.store.db import NotOurDatabase
 
-    return (UserInputError, ProtocolError, PersonaError)
+    return (UserInputError, ProtocolError, PersonaError, SessionInputError, NotOurDatabase)
 
 
 def main() -> None:

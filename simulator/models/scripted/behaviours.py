@@ -154,7 +154,7 @@ def patient(request: Request) -> str:
         "suds": max(0, min(100, suds)),
         "belief": None if belief is None else max(0, min(100, int(belief))),
         "risk": risk,
-        "engagement": round(engagement, 3),
+        "engagement": int(round(engagement * 100)),  # the patient reports 0-100
         "disclosures": disclosures,
     }
     return _fit_schema(request, reply)

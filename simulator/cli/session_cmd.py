@@ -1,0 +1,230 @@
+"""`patientsim run`, `resume`, `fork` and `demo`: sessions, live in the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+
+from simulator.cli.common import DB_OPTION, open_store, print_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+    app.command("resume")(resume)
+    app.command("fork")(fork)
+    app.command("demo")(demo)
+
+
+def run(
+    protocol: str = typer.Option(..., "--protocol", help="pe, cbt, or a protocol FILE."),
+    persona: str = typer.Option(
+        "sample", "--persona", help="Persona FILE, stored persona ID, or 'sample'."
+    ),
+    severity: str | None = typer.Option(
+        None, "--severity", help="routine, distress, crisis_adjacent or imminent."
+    ),
+    therapist: str | None = typer.Option(
+        None, "--therapist", help="Therapist model (the model under test)."
+    ),
+    patient: str | None = typer.Option(None, "--patient", help="Patient simulator model."),
+    tracker: str | None = typer.Option(None, "--tracker", help="Protocol tracker model."),
+    mode: str = typer.Option("guided", "--mode", help="guided, protocol, custom or endpoint."),
+    system_prompt: str | None = typer.Option(
+        None, "--system-prompt", help="Therapist system prompt FILE (mode custom)."
+    ),
+    api_base: str | None = typer.Option(
+        None, "--api-base", help="Therapist endpoint URL (OpenAI-compatible)."
+    ),
+    max_turns: int = typer.Option(
+        8, "--max-turns", min=1, max=200, help="Therapist-patient exchanges at most."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed: the same seed gives the same session."),
+    intake: str = typer.Option(
+        "basic", "--intake", help="What the therapist's intake shows: none, basic, full."
+    ),
+    judges: str | None = typer.Option(None, "--judges", help="Comma-separated judge models."),
+    no_judge: bool = typer.Option(False, "--no-judge", help="Skip judging after the session."),
+    db: Path | None = DB_OPTION,
+    json_out: bool = typer.Option(
+        False, "--json", help="Print the stored session as JSON instead of live text."
+    ),
+) -> None:
+    """Run one session of PROTOCOL with a persona, live in the terminal."""
+    from simulator.cli.errors import UserInputError
+    from simulator.models.config import load_settings
+    from simulator.session.setup import build_config, resolve_persona, resolve_protocol
+
+    if mode not in ("guided", "protocol", "custom", "endpoint"):
+        raise UserInputError(f"--mode {mode}: choose guided, protocol, custom or endpoint")
+    if intake not in ("none", "basic", "full"):
+        raise UserInputError(f"--intake {intake}: choose none, basic or full")
+    settings = load_settings(
+        {"therapist": therapist, "patient": patient, "tracker": tracker}, judges_flag=judges
+    )
+    proto = resolve_protocol(protocol)
+    store, path = open_store(db)
+    chosen = resolve_persona(
+        persona, modality=str(proto.modality), severity=severity, seed=seed, db=store
+    )
+    config = build_config(
+        protocol_ref=protocol,
+        persona=chosen,
+        settings=settings,
+        mode=mode,
+        system_prompt_file=system_prompt,
+        api_base=api_base,
+        max_turns=max_turns,
+        seed=seed,
+        intake=intake,
+    )
+    judge_specs = None if no_judge else list(settings.judges)
+    _drive(store, path, config=config, json_out=json_out, judges=judge_specs)
+
+
+def resume(
+    session_id: str = typer.Argument(..., help="The session to continue."),
+    no_judge: bool = typer.Option(False, "--no-judge"),
+    db: Path | None = DB_OPTION,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Continue an interrupted session from its last completed turn."""
+    from simulator.cli.errors import UserInputError
+    from simulator.models.config import load_settings
+    from simulator.store import records
+
+    store, path = open_store(db, create=False)
+    row = records.session_row(store, session_id)
+    if row is None:
+        raise UserInputError(f"no session {session_id} in {path}; see `patientsim runs list`")
+    if row["status"] == "done":
+        raise UserInputError(
+            f"session {session_id} is already done ({row['end_reason']}); fork it to explore further"
+        )
+    judge_specs = None if no_judge else list(load_settings().judges)
+    _drive(store, path, session_id=session_id, json_out=json_out, judges=judge_specs)
+
+
+def fork(
+    session_id: str = typer.Argument(..., help="The session to fork."),
+    at_turn: int = typer.Option(
+        ..., "--at-turn", help="Turn index where the new therapist takes over (even)."
+    ),
+    therapist: str | None = typer.Option(
+        None, "--therapist", help="Therapist model from that turn on."
+    ),
+    mode: str | None = typer.Option(None, "--mode", help="Therapist mode from that turn on."),
+    no_judge: bool = typer.Option(False, "--no-judge"),
+    db: Path | None = DB_OPTION,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Counterfactual replay: same patient and context up to a turn, a different therapist from there."""
+    from simulator.cli.errors import UserInputError
+    from simulator.models.check import model_problem
+    from simulator.models.config import ModelSpec, load_settings
+    from simulator.store import records
+
+    store, path = open_store(db, create=False)
+    parent = records.session_row(store, session_id)
+    if parent is None:
+        raise UserInputError(f"no session {session_id} in {path}; see `patientsim runs list`")
+    if therapist and (problem := model_problem("therapist", ModelSpec(therapist))):
+        raise UserInputError(problem)
+    if mode and mode not in ("guided", "protocol", "custom", "endpoint"):
+        raise UserInputError(f"--mode {mode}: choose guided, protocol, custom or endpoint")
+    judge_specs = None if no_judge else list(load_settings().judges)
+    _drive(
+        store,
+        path,
+        fork_of=(parent, at_turn, therapist, mode),
+        json_out=json_out,
+        judges=judge_specs,
+    )
+
+
+def demo(db: Path | None = DB_OPTION) -> None:
+    """One full PE session on the embedded offline model, then its scores and where it is stored."""
+    from simulator.models.config import load_settings
+    from simulator.session.setup import build_config, resolve_persona, resolve_protocol
+
+    settings = load_settings()
+    proto = resolve_protocol("pe")
+    store, path = open_store(db)
+    chosen = resolve_persona(
+        "sample", modality=str(proto.modality), severity="distress", seed=7, db=store
+    )
+    config = build_config(
+        protocol_ref="pe",
+        persona=chosen,
+        settings=settings,
+        mode="guided",
+        system_prompt_file=None,
+        api_base=None,
+        max_turns=8,
+        seed=7,
+        intake="basic",
+    )
+    print(
+        "patientsim demo: one Prolonged Exposure session, every role on the embedded offline model"
+    )
+    print(
+        "(a 270M base model: short, dim lines; point the roles at strong models for real studies)\n"
+    )
+    _drive(store, path, config=config, json_out=False, judges=[settings.judges[0]])
+
+
+def _drive(
+    store, path: Path, *, json_out: bool, judges, config=None, session_id=None, fork_of=None
+) -> None:
+    from simulator.session.printer import ConsolePrinter
+    from simulator.session.service import drive_session
+    from simulator.session.summary import session_summary
+
+    subscribers = [] if json_out else [ConsolePrinter()]
+    try:
+        final_id = asyncio.run(
+            drive_session(
+                store,
+                path,
+                config=config,
+                session_id=session_id,
+                fork_of=fork_of,
+                subscribers=subscribers,
+                judges=judges,
+            )
+        )
+    except KeyboardInterrupt:
+        print("\nstopped; continue with: patientsim resume <session id>")
+        raise typer.Exit(130) from None
+    summary = session_summary(store, final_id)
+    if json_out:
+        print_json(summary)
+    else:
+        _print_tail(summary, path)
+    if summary["status"] == "failed":
+        raise typer.Exit(1)
+
+
+def _print_tail(summary: dict, path: Path) -> None:
+    usage = summary["usage"]
+    print(
+        f"usage: {usage['calls']} model calls, {usage['prompt_tokens']} prompt + {usage['completion_tokens']} "
+        f"completion tokens, ${usage['cost_usd']:.4f}"
+    )
+    det = summary.get("deterioration") or {}
+    if det:
+        print(
+            f"deterioration: {'yes' if det['deteriorated'] else 'no'}"
+            + (f" ({'; '.join(det['reasons'])})" if det.get("reasons") else "")
+        )
+    for metric, agg in (summary.get("scores") or {}).items():
+        flag = "  needs review" if agg.get("needs_review") else ""
+        median = agg.get("median")
+        print(f"  {metric:32s} {'unscorable' if median is None else f'{median:.2f}'}{flag}")
+    hits = summary.get("detector_hits") or []
+    if hits:
+        print(f"detector hits: {len(hits)} ({', '.join(sorted({h['label'] for h in hits}))})")
+    print(
+        f"stored: {path} (session {summary['session_id']}); see `patientsim runs show {summary['session_id']}`"
+    )

@@ -1,0 +1,353 @@
+"""The three nodes of a session: therapist turn, patient turn, assessment (dynamics + tracker + walk).
+
+`SessionNodes` holds what the nodes share (persona, protocol, config, store, subscribers);
+the graph in graph.py only wires them together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from simulator.models.gateway import complete
+from simulator.session import dynamics, prompts
+from simulator.session.config import SessionConfig
+from simulator.session.cues import therapist_cues
+from simulator.session.events import StateUpdated, StepChanged, Subscriber, TurnCompleted, TurnDelta
+from simulator.session.schemas import PatientTurn, tracker_verdict_model
+from simulator.session.state import GraphState, Turn
+from simulator.store import records
+
+
+@dataclass
+class SessionNodes:
+    session_id: str
+    config: SessionConfig
+    persona: Any  # personas.Persona
+    protocol: Any  # protocols.Protocol
+    db: sqlite_utils.Database
+    subscribers: list[Subscriber] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.intake = (
+            self.persona.intake_summary(self.config.intake) if self.config.intake != "none" else ""
+        )
+        self.tracker_schema = tracker_verdict_model(sorted({s.phase for s in self.protocol.steps}))
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def emit(self, event: Any) -> None:
+        for subscriber in self.subscribers:
+            subscriber(event)
+
+    def _seed(self, index: int, role: str) -> int:
+        return (
+            self.config.seed * 10_007
+            + index * 31
+            + {"therapist": 1, "patient": 2, "tracker": 3}[role]
+        )
+
+    def _store_turn(self, turn: Turn) -> None:
+        records.add_turn(self.db, self.session_id, turn)
+        self.emit(
+            TurnCompleted(
+                self.session_id,
+                turn["index"],
+                turn["speaker"],
+                turn["text"],
+                turn["step"],
+                turn["phase"],
+            )
+        )
+
+    def _context(self, state: GraphState, step, **extra: Any) -> dict:
+        patient = state["patient"]
+        clinical = self.persona.clinical
+        return {
+            "session_id": self.session_id,
+            "turn": state.get("exchanges", 0),
+            "step": {
+                "id": step.id,
+                "phase": step.phase,
+                "title": step.title,
+                "therapist_goal": step.therapist_goal,
+                "required": list(step.required),
+                "forbidden": list(step.forbidden),
+            },
+            "state": {**patient, "turns_in_step": state.get("turns_in_step", 0)},
+            "persona": {
+                "name": self.persona.demographics.name,
+                "modality": str(self.persona.modality),
+                "automatic_thought": getattr(clinical, "automatic_thought", None),
+                "memory": getattr(clinical, "narrative_seed", None),
+            },
+            **extra,
+        }
+
+    # -- nodes ---------------------------------------------------------------------------------
+
+    async def therapist(self, state: GraphState) -> GraphState:
+        transcript = state.get("transcript", [])
+        step = self.protocol.step(state["step"])
+        index = len(transcript)
+        messages = prompts.therapist_messages(
+            mode=self.config.mode,
+            protocol=self.protocol,
+            step=step,
+            transcript=transcript,
+            intake=self.intake,
+            system_prompt=self.config.system_prompt,
+        )
+        text = await complete(
+            "therapist",
+            messages,
+            model=self.config.therapist.spec(),
+            seed=self._seed(index, "therapist"),
+            stream=self.config.stream,
+            context=self._context(state, step, speaker=prompts.THERAPIST),
+            on_delta=lambda piece: self.emit(TurnDelta(self.session_id, index, "therapist", piece)),
+        )
+        turn = Turn(
+            index=index, speaker="therapist", text=text.strip(), step=step.id, phase=step.phase
+        )
+        self._store_turn(turn)
+        return {"transcript": [*transcript, turn]}
+
+    async def patient(self, state: GraphState) -> GraphState:
+        transcript = state["transcript"]
+        step = self.protocol.step(state["step"])
+        index = len(transcript)
+        fired = list(state.get("fired", []))
+        due = self._due_events(state, fired)
+        fired.extend(event.id for event in due if event.once)
+        messages = prompts.patient_messages(
+            persona=self.persona,
+            step=step,
+            transcript=transcript,
+            state=state["patient"],
+            event_says=[event.says for event in due],
+        )
+        reply: PatientTurn = await complete(
+            "patient",
+            messages,
+            schema=PatientTurn,
+            model=self.config.patient.spec(),
+            seed=self._seed(index, "patient"),
+            context=self._context(
+                state,
+                step,
+                speaker=prompts.PATIENT,
+                event={"says": " ".join(e.says for e in due), "risk": _event_risk(due, state)}
+                if due
+                else None,
+            ),
+        )
+        self.emit(TurnDelta(self.session_id, index, "patient", reply.utterance))
+        turn = Turn(
+            index=index,
+            speaker="patient",
+            text=reply.utterance.strip(),
+            step=step.id,
+            phase=step.phase,
+        )
+        self._store_turn(turn)
+        return {
+            "transcript": [*transcript, turn],
+            "fired": fired,
+            "due_events": [
+                {
+                    "id": e.id,
+                    "risk": _event_risk([e], state),
+                    "engagement_change": e.effects.engagement_change,
+                    "dropout": e.effects.dropout,
+                    "says": e.says,
+                }
+                for e in due
+            ],
+            "report": reply.model_dump(),
+        }
+
+    async def assess(self, state: GraphState) -> GraphState:
+        transcript = state["transcript"]
+        therapist_turn, patient_turn = transcript[-2], transcript[-1]
+        step = self.protocol.step(state["step"])
+        verdict = await complete(
+            "tracker",
+            prompts.tracker_messages(
+                protocol=self.protocol,
+                step=step,
+                therapist_text=therapist_turn["text"],
+                patient_text=patient_turn["text"],
+            ),
+            schema=self.tracker_schema,
+            model=self.config.tracker.spec(),
+            seed=self._seed(patient_turn["index"], "tracker"),
+            context=self._context(state, step, therapist_turn=therapist_turn["text"]),
+        )
+        # the therapist turn's phase is what the tracker says it was, not what the step wanted
+        therapist_turn = {**therapist_turn, "phase": verdict.phase}
+        records.add_turn(self.db, self.session_id, therapist_turn)
+
+        cues = therapist_cues(therapist_turn["text"])
+        report = state.get("report") or {}
+        before = dynamics.PatientState(**state["patient"])
+        after = dynamics.apply(
+            before,
+            dynamics.Report(
+                suds=report.get("suds", before.suds),
+                risk=report.get("risk", before.risk),
+                engagement=report.get("engagement", before.engagement * 100) / 100,
+                belief=report.get("belief"),
+            ),
+            dynamics.Context(phase=step.phase, cues=cues, step_done=verdict.step_done),
+            [
+                dynamics.EventEffect(
+                    risk=e["risk"],
+                    engagement_delta=e["engagement_change"] / 100,
+                    dropout=e["dropout"],
+                )
+                for e in state.get("due_events", [])
+            ],
+        )
+        event_ids = tuple(e["id"] for e in state.get("due_events", []))
+        records.add_state(
+            self.db,
+            self.session_id,
+            {
+                "turn": patient_turn["index"],
+                "step": step.id,
+                "suds": after.suds,
+                "belief": after.belief,
+                "risk": after.risk,
+                "engagement": after.engagement,
+                "avoidance_reinforced": after.avoidance_reinforced,
+                "events": list(event_ids),
+            },
+        )
+        self.emit(
+            StateUpdated(
+                self.session_id,
+                patient_turn["index"],
+                after.suds,
+                after.belief,
+                after.risk,
+                after.engagement,
+                after.avoidance_reinforced,
+                event_ids,
+            )
+        )
+
+        exchanges = state.get("exchanges", 0) + 1
+        turns_in_step = state.get("turns_in_step", 0) + 1
+        crisis_unanswered = state.get("crisis_unanswered", 0)
+        if (
+            after.risk == "imminent"
+            and "crisis_response" not in cues
+            and "crisis" not in verdict.phase
+        ):
+            crisis_unanswered += 1
+        elif after.risk != "imminent" or "crisis_response" in cues:
+            crisis_unanswered = 0
+
+        update: GraphState = {
+            "transcript": [*transcript[:-2], therapist_turn, patient_turn],
+            "patient": after.as_dict(),
+            "exchanges": exchanges,
+            "turns_in_step": turns_in_step,
+            "step_done": verdict.step_done,
+            "crisis_unanswered": crisis_unanswered,
+            "invalidations": state.get("invalidations", 0) + ("invalidation" in cues),
+            "due_events": [],
+            "report": None,
+        }
+        end_reason = self._end_reason(step, after, exchanges, crisis_unanswered)
+        if end_reason is None:
+            variables = self._walk_variables(after, turns_in_step, exchanges, verdict.step_done)
+            next_id = self.protocol.next_step(step.id, variables)
+            if next_id != step.id:
+                self.emit(
+                    StepChanged(
+                        self.session_id,
+                        patient_turn["index"],
+                        step.id,
+                        next_id,
+                        self.protocol.step(next_id).phase,
+                    )
+                )
+                update.update(step=next_id, turns_in_step=0, step_done=False)
+        update["end_reason"] = end_reason
+        return update
+
+    # -- rules ---------------------------------------------------------------------------------
+
+    def _end_reason(
+        self, step, after: dynamics.PatientState, exchanges: int, crisis_unanswered: int
+    ) -> str | None:
+        if step.terminal:
+            return "terminal_step"
+        if after.dropped_out:
+            return "patient_dropout"
+        if crisis_unanswered >= self.config.crisis_stop_after:
+            return "crisis_stop"
+        if exchanges >= self.config.max_turns:
+            return "max_turns"
+        return None
+
+    def _walk_variables(
+        self, after: dynamics.PatientState, turns_in_step: int, exchanges: int, step_done: bool
+    ) -> dict:
+        return {
+            "suds": after.suds,
+            "suds_peak": after.suds_peak,
+            "suds_baseline": after.suds_baseline,
+            "belief": after.belief,
+            "belief_baseline": after.belief_baseline,
+            "risk": after.risk,
+            "engagement": after.engagement,
+            "turns_in_step": turns_in_step,
+            "turn": exchanges,
+            "step_done": step_done,
+            "avoidance_reinforced": after.avoidance_reinforced,
+        }
+
+    def _due_events(self, state: GraphState, fired: list[str]) -> list:
+        patient = state["patient"]
+        cues = (
+            therapist_cues(state["transcript"][-1]["text"])
+            if state.get("transcript")
+            else frozenset()
+        )
+        values = {
+            "turn": state.get("exchanges", 0) + 1,
+            "turns_in_step": state.get("turns_in_step", 0),
+            "suds": patient["suds"],
+            "belief": patient.get("belief"),
+            "risk": patient["risk"],
+            "engagement": int(round(patient["engagement"] * 100)),
+            "therapist_invalidated": "invalidation" in cues,
+            "invalidations": state.get("invalidations", 0) + ("invalidation" in cues),
+            "turns_suds_above_80": patient.get("turns_suds_above_80", 0),
+        }
+        return [
+            event
+            for event in self.persona.trajectory.events
+            if event.is_due(values, frozenset(fired))
+        ]
+
+    def route(self, state: GraphState) -> str:
+        return "end" if state.get("end_reason") else "therapist"
+
+
+def _event_risk(events: list, state: GraphState) -> str | None:
+    """The risk level events set (set_risk, or raise_risk levels from the current risk)."""
+    risk = None
+    current = state["patient"]["risk"]
+    for event in events:
+        if event.effects.set_risk is not None:
+            risk = str(event.effects.set_risk)
+        elif event.effects.raise_risk:
+            rank = dynamics.risk_rank(risk or current) + event.effects.raise_risk
+            risk = dynamics.RISK_LEVELS[max(0, min(len(dynamics.RISK_LEVELS) - 1, rank))]
+    return risk

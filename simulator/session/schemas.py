@@ -1,0 +1,33 @@
+"""Structured outputs the session asks models for."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, create_model
+
+RiskLevel = Literal["none", "low", "moderate", "high", "imminent"]
+
+
+class PatientTurn(BaseModel):
+    utterance: str = Field(description="What the patient says next, in their own voice.")
+    suds: int = Field(ge=0, le=100, description="Distress now, 0-100.")
+    belief: int | None = Field(
+        None, ge=0, le=100, description="Belief in the automatic thought now, 0-100 (CBT)."
+    )
+    risk: RiskLevel = Field(description="Current suicide risk.")
+    engagement: int = Field(ge=0, le=100, description="Engagement now, 0-100.")
+    disclosures: list[str] = Field(
+        default_factory=list, description="Anything newly disclosed this turn."
+    )
+
+
+def tracker_verdict_model(phases: list[str]) -> type[BaseModel]:
+    """A verdict whose `phase` is one of the protocol's phases (a grammar-constrained model can't invent one)."""
+    phase_type = Literal[tuple([*phases, "off_protocol"])]  # type: ignore[valid-type]
+    return create_model(
+        "TrackerVerdict",
+        step_done=(bool, Field(description="Was the step's goal met in this exchange?")),
+        phase=(phase_type, Field(description="Protocol phase of the therapist's turn.")),
+        rationale=(str, Field("", description="One short sentence.")),
+    )

@@ -1,0 +1,104 @@
+"""Turn a user's choices (protocol, persona, models, mode) into a SessionConfig, or clear problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simulator.models.check import model_problem
+from simulator.models.config import ModelSettings, ModelSpec
+from simulator.session.config import ModelRef, SessionConfig
+from simulator.session.errors import SessionInputError
+
+
+def resolve_protocol(ref: str):
+    from protocols import load_protocol
+
+    return load_protocol(ref)
+
+
+def resolve_persona(ref: str, *, modality: str, severity: str | None, seed: int, db=None):
+    """`sample` draws one persona for the protocol's modality; else a persona FILE, or an ID already stored."""
+    import personas
+
+    if ref == "sample":
+        return personas.sample(
+            1, seed, modality=modality if modality in ("pe", "cbt") else None, severity=severity
+        )[0]
+    if Path(ref).is_file():
+        loaded = personas.load_personas(ref)
+        if not loaded:
+            raise SessionInputError(f"{ref}: holds no persona")
+        persona = loaded[0]
+    else:
+        rows = (
+            list(db["personas"].rows_where("id = ?", [ref]))
+            if db is not None and db["personas"].exists()
+            else []
+        )
+        if not rows:
+            raise SessionInputError(
+                f"--persona {ref}: not a file and not a stored persona id; use a persona FILE, a stored id or 'sample'"
+            )
+        persona = personas.Persona.model_validate_json(rows[0]["json"])
+    if severity and str(persona.severity) != severity:
+        persona = personas.escalate(persona, to=severity)
+    return persona
+
+
+def build_config(
+    *,
+    protocol_ref: str,
+    persona,
+    settings: ModelSettings,
+    mode: str,
+    system_prompt_file: str | None,
+    api_base: str | None,
+    max_turns: int,
+    seed: int,
+    intake: str,
+    therapist_label: str | None = None,
+) -> SessionConfig:
+    therapist = settings.therapist
+    if api_base:
+        therapist = ModelSpec(therapist.model, api_base, therapist.api_key_env)
+    problems = [
+        p
+        for role, spec in (
+            ("therapist", therapist),
+            ("patient", settings.patient),
+            ("tracker", settings.tracker),
+        )
+        if (p := model_problem(role, spec))
+    ]
+    system_prompt = None
+    if mode == "custom":
+        if not system_prompt_file:
+            problems.append(
+                "--mode custom needs --system-prompt FILE (your chatbot's system prompt)"
+            )
+        else:
+            try:
+                system_prompt = Path(system_prompt_file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(
+                    f"{system_prompt_file}: cannot read the system prompt ({exc.__class__.__name__})"
+                )
+    if mode == "endpoint" and not therapist.api_base:
+        problems.append(
+            "--mode endpoint needs --api-base URL (your deployed chatbot's OpenAI-compatible endpoint)"
+        )
+    if problems:
+        raise SessionInputError(problems)
+    return SessionConfig(
+        protocol=protocol_ref,
+        persona_json=persona.to_json(),
+        therapist=ModelRef.of(therapist),
+        patient=ModelRef.of(settings.patient),
+        tracker=ModelRef.of(settings.tracker),
+        mode=mode,
+        system_prompt=system_prompt,
+        max_turns=max_turns,
+        seed=seed,
+        intake=intake,
+        therapist_label=therapist_label,
+    )

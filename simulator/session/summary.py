@@ -1,0 +1,46 @@
+"""The JSON shape of a stored session, shared by `run --json`, `runs show --json`, `resume` and `fork`."""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+from simulator.store import records
+
+
+def session_summary(db: sqlite_utils.Database, session_id: str) -> dict:
+    row = records.session_row(db, session_id)
+    if row is None:
+        raise KeyError(session_id)
+    summary = {
+        "session_id": session_id,
+        "run_id": row["run_id"],
+        "external_id": row["external_id"],
+        "parent_id": row["parent_id"],
+        "status": row["status"],
+        "end_reason": row["end_reason"],
+        "error": row["error"],
+        "protocol": row["protocol_id"],
+        "persona": row["persona_id"],
+        "therapist": row["therapist_model"],
+        "mode": row["mode"],
+        "seed": row["seed"],
+        "turns": records.session_turns(db, session_id),
+        "states": records.session_states(db, session_id),
+        "deteriorated": None if row["deteriorated"] is None else bool(row["deteriorated"]),
+        "deterioration": json.loads(row["deterioration_json"])
+        if row["deterioration_json"]
+        else None,
+        "usage": records.session_usage(db, session_id),
+    }
+    summary.update(_judging(db, session_id))
+    return summary
+
+
+def _judging(db: sqlite_utils.Database, session_id: str) -> dict:
+    try:
+        from simulator.judges import judgment_summary
+    except ImportError:
+        return {}
+    return judgment_summary(db, session_id)
