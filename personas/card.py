@@ -82,7 +82,7 @@ def _style_lines(persona: Persona) -> list[str | None]:
     lines: list[str | None] = [
         f"Style: {s.communication} communication, {s.disclosure} disclosure, engagement {s.engagement}/100",
         _line("  Reactions", s.reactions),
-        _line("  In their words", s.notes),
+        _line("  Described as", s.notes),
     ]
     lines += [f'  Example message: "{m}"' for m in s.disclosure_examples]
     return lines

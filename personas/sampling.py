@@ -192,11 +192,17 @@ def sample(
     distribution: a shipped name or a YAML file. stratify: fields (demographic, modality,
     severity) whose strata are balanced to within one persona.
     """
-    try:
-        modality = Modality(modality) if modality is not None else None
-        severity = Severity(severity) if severity is not None else None
-    except ValueError as exc:
-        raise PersonaError(str(exc)) from None
+    problems: list[str] = []
+    if modality is not None and modality not in set(Modality):
+        problems.append(f"modality: {modality!r} is not one of {', '.join(Modality)}")
+    if severity is not None and severity not in set(Severity):
+        problems.append(f"severity: {severity!r} is not one of {', '.join(Severity)}")
+    if trajectory not in set(TrajectoryPreset):
+        problems.append(f"trajectory: {trajectory!r} is not one of {', '.join(TrajectoryPreset)}")
+    if problems:
+        raise PersonaError(problems)
+    modality = Modality(modality) if modality is not None else None
+    severity = Severity(severity) if severity is not None else None
     dist = load_distribution(distribution)
     fields = [canonical_field(f) for f in stratify]
     _check_args(n, modality, severity, fields, dist)

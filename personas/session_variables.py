@@ -184,7 +184,13 @@ class NotAny(BaseModel):
         return "not (" + " or ".join(c.describe() for c in self.not_any) + ")"
 
 
-Condition = Annotated[Comparison | AllOf | AnyOf | NotAny, BeforeValidator(_parse_shorthand)]
+Condition = Annotated[
+    Comparison | AllOf | AnyOf | NotAny,
+    # Editors see that a string shorthand is accepted too.
+    BeforeValidator(
+        _parse_shorthand, json_schema_input_type=str | Comparison | AllOf | AnyOf | NotAny
+    ),
+]
 
 for _model in (AllOf, AnyOf, NotAny):
     _model.model_rebuild()
