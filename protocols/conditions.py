@@ -20,7 +20,7 @@ import numbers
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from protocols.errors import ProtocolError
 from protocols.issues import Issue, Path
@@ -46,7 +46,7 @@ class Ref:
         return f"{self.name} {sign} {_number_text(abs(self.offset))}"
 
 
-Value = Union[bool, int, float, str, Ref]
+Value = bool | int | float | str | Ref
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class NotOf:
     item: Condition
 
 
-Condition = Union[Compare, AllOf, AnyOf, NotOf]
+Condition = Compare | AllOf | AnyOf | NotOf
 
 
 # ---------------------------------------------------------------- compiling

@@ -11,20 +11,44 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
+import yaml.reader
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from protocols.issues import Issue, Path
 
-MAX_FILE_BYTES = 2_000_000  # a large protocol is ~50 KB; anything near this is a mistake
+MAX_FILE_BYTES = 1_000_000  # a large protocol is ~50 KB; anything near this is a mistake
 MAX_DEPTH = 64
-MAX_NODES = 200_000  # guards against alias expansion ("billion laughs")
+MAX_NODES = 50_000  # guards against alias expansion ("billion laughs")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @dataclass
 class YamlDocument:
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """Stops composing past MAX_DEPTH levels, well before Python's recursion limit."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class _Stop(Exception):
@@ -60,21 +84,38 @@ def read_text(path: FilePath) -> tuple[str | None, Issue | None]:
 
 def parse_yaml(text: str) -> tuple[YamlDocument | None, list[Issue]]:
     """Parse one YAML document. Returns (None, issues) when it cannot be read at all."""
+    loader: _DepthLimitedLoader | None = None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _DepthLimitedLoader(text)  # the reader rejects control characters here
+        root = loader.get_single_node()
+    except _TooDeep as exc:
+        return None, [
+            Issue((), f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", line=exc.line)
+        ]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        what = exc.problem or exc.context or "cannot parse"
+        what = (exc.problem or exc.context or "cannot parse").removeprefix("but ")
+        if exc.problem and exc.context and exc.context_mark is not None:
+            what += f" ({exc.context.removeprefix('while ')} at line {exc.context_mark.line + 1})"
         return None, [Issue((), f"YAML syntax error: {what}", line=line)]
-    except yaml.YAMLError as exc:  # e.g. ReaderError: a control character in the text
-        position = getattr(exc, "position", 0) or 0
-        line = text[:position].count("\n") + 1
-        return None, [Issue((), f"YAML cannot read this text: {exc}", line=line)]
-    except RecursionError:
+    except yaml.reader.ReaderError as exc:  # a control character in the text
+        line = text[: exc.position].count("\n") + 1
+        character = (
+            f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        )
         return None, [
-            Issue((), f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", line=1)
+            Issue(
+                (),
+                f"character {character} is not allowed in YAML ({exc.reason}); remove it",
+                line=line,
+            )
         ]
+    except yaml.YAMLError as exc:
+        return None, [Issue((), f"YAML cannot read this text: {exc}", line=1)]
+    finally:
+        if loader is not None:
+            loader.dispose()
     if root is None:
         return None, [Issue((), "the file is empty", line=1)]
     builder = _Builder()
@@ -106,6 +147,8 @@ class _Builder:
             )
         if id(node) in self._stack:
             raise _Stop(Issue(path, "an alias refers to itself (recursive YAML)", line))
+        if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            self.issues.append(Issue(path, f"unsupported YAML tag '{node.tag}'; remove it", line))
         self._stack.add(id(node))
         try:
             if isinstance(node, MappingNode):

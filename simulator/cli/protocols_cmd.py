@@ -6,7 +6,7 @@ that `patientsim --help` stays fast.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -19,7 +19,7 @@ app = typer.Typer(
 PATH_HELP = "A directory of protocol YAML files to search before the built-ins (repeatable; also PATIENTSIM_PROTOCOLS)."
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     mermaid = "mermaid"
     dot = "dot"
     json = "json"
