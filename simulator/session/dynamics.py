@@ -12,7 +12,8 @@ The rules, applied in order after every patient turn:
    falls at least 5 points per turn. Once stopped, SUDS cannot fall below its value at the
    moment of avoidance (avoidance brings no lasting relief).
 4. CBT belief change. Belief in the automatic thought may fall more than 10 points below
-   baseline only after both the evidence-against and the balanced-thought steps were done.
+   baseline only after both the evidence-against and the balanced-thought steps were done
+   (steps whose id contains `evidence_against` and `balanced`, as in the library CBT protocol).
 5. Invalidation. A dismissive or off-task therapist turn lowers engagement by at least 0.15.
 6. Trajectory events due at this turn (by `at_turn` or `when`) set risk, add disclosures,
    change engagement or make the patient drop out.
@@ -103,6 +104,7 @@ class Context:
     """What the turn looked like: the step's phase and the therapist turn's cues."""
 
     phase: str
+    step_id: str = ""
     cues: frozenset[str] = field(default_factory=frozenset)
     step_done: bool = False
 
@@ -146,9 +148,9 @@ def apply(
 
     # 4. CBT belief change needs the restructuring steps done
     evidence_done = state.evidence_against_done or (
-        ctx.step_done and "evidence_against" in ctx.phase
+        ctx.step_done and "evidence_against" in ctx.step_id
     )
-    balanced_done = state.balanced_thought_done or (ctx.step_done and "balanced" in ctx.phase)
+    balanced_done = state.balanced_thought_done or (ctx.step_done and "balanced" in ctx.step_id)
     if (
         belief is not None
         and state.belief_baseline is not None

@@ -201,7 +201,9 @@ class SessionNodes:
                 engagement=report.get("engagement", before.engagement * 100) / 100,
                 belief=report.get("belief"),
             ),
-            dynamics.Context(phase=step.phase, cues=cues, step_done=verdict.step_done),
+            dynamics.Context(
+                phase=step.phase, step_id=step.id, cues=cues, step_done=verdict.step_done
+            ),
             [
                 dynamics.EventEffect(
                     risk=e["risk"],
@@ -262,31 +264,27 @@ class SessionNodes:
             "due_events": [],
             "report": None,
         }
-        end_reason = self._end_reason(step, after, exchanges, crisis_unanswered)
+        end_reason = self._end_reason(after, exchanges, crisis_unanswered)
         if end_reason is None:
             variables = self._walk_variables(after, turns_in_step, exchanges, verdict.step_done)
             next_id = self.protocol.next_step(step.id, variables)
             if next_id != step.id:
-                self.emit(
-                    StepChanged(
-                        self.session_id,
-                        patient_turn["index"],
-                        step.id,
-                        next_id,
-                        self.protocol.step(next_id).phase,
-                    )
+                next_step = self.protocol.step(next_id)
+                changed = StepChanged(
+                    self.session_id, patient_turn["index"], step.id, next_id, next_step.phase
                 )
+                self.emit(changed)
                 update.update(step=next_id, turns_in_step=0, step_done=False)
+                if next_step.terminal:  # a terminal step is where the walk ends, not a step to play
+                    end_reason = "terminal_step"
         update["end_reason"] = end_reason
         return update
 
     # -- rules ---------------------------------------------------------------------------------
 
     def _end_reason(
-        self, step, after: dynamics.PatientState, exchanges: int, crisis_unanswered: int
+        self, after: dynamics.PatientState, exchanges: int, crisis_unanswered: int
     ) -> str | None:
-        if step.terminal:
-            return "terminal_step"
         if after.dropped_out:
             return "patient_dropout"
         if crisis_unanswered >= self.config.crisis_stop_after:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from simulator.models.scripted.schema_instance import instance_for
+from simulator.testing.schema_instance import schema_instance
 
 GROUNDING = re.compile(
     r"\b(you are safe|you're safe|it's over|deep breath|feet on the floor|grounding|open your eyes|it's in the past)\b",
@@ -132,8 +132,9 @@ def patient(request: Request) -> str:
         suds += 5 if int(state.get("turns_in_step", 0)) < 2 else -10  # rises, then habituates
     elif persona.get("modality") == "cbt" or belief is not None:
         kind = "cbt"
+        step_id = str(step.get("id", ""))
         if belief is not None and any(
-            w in phase for w in ("evidence", "balanced", "rerate", "re_rate")
+            w in step_id for w in ("evidence_against", "balanced", "rerate")
         ):
             belief = int(belief) - 10
     else:
@@ -190,7 +191,7 @@ def judge(request: Request) -> str:
 def _fit_schema(request: Request, reply: dict) -> str:
     if request.json_schema is None:
         return str(reply.get("utterance") or json.dumps(reply))
-    base = instance_for(request.json_schema, request.rng)
+    base = schema_instance(request.json_schema, request.rng)
     if isinstance(base, dict):
         base.update({k: v for k, v in reply.items() if k in base})
     return json.dumps(base)
