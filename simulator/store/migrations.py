@@ -154,4 +154,30 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m002_sweep_plan(db: sqlite_utils.Database) -> None:
+    """The planned grid of a sweep, stored when it starts so that `--resume` knows what is left.
+
+    One row per planned session; `session_id` stays null until the session is created.
+    """
+    db["sweep_plan"].create(
+        {
+            "run_id": str,
+            "idx": int,
+            "session_id": str,
+            "cell": str,
+            "repeat": int,
+            "therapist_label": str,
+            "severity": str,
+            "protocol": str,
+            "persona_id": str,
+            "twin_group": str,
+            "seed": int,
+            "config_json": str,
+        },
+        pk=("run_id", "idx"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["sweep_plan"].create_index(["session_id"])
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_sweep_plan]
