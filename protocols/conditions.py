@@ -254,6 +254,9 @@ class _Compiler:
             self.fail(path, f"cannot read the value {operand!r} in {raw!r}")
             return None
         word, sign, amount = ref.groups()
+        if spec.type == "level" and word in spec.levels and sign is not None:
+            self.fail(path, f"an offset (+ / -) only applies to numbers, not to '{spec.name}'")
+            return None
         if spec.type == "level" and sign is None and word not in self.known:
             return self.compare(spec, op, word, path)
         offset = 0.0 if sign is None else float(amount) * (-1 if sign == "-" else 1)
