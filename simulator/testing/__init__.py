@@ -12,6 +12,7 @@ from simulator.testing.loopback_config import (
     LoopbackConfig,
     UniformLatency,
 )
+from simulator.testing.loopback_process import LoopbackProcess
 from simulator.testing.loopback_stats import Outcome, ServerStats
 from simulator.testing.loopback_thread import LoopbackServer
 from simulator.testing.schema_instance import schema_instance, schema_violation
@@ -22,6 +23,7 @@ __all__ = [
     "FixedLatency",
     "LognormalLatency",
     "LoopbackConfig",
+    "LoopbackProcess",
     "LoopbackServer",
     "Outcome",
     "ServerStats",

@@ -139,6 +139,10 @@ class AsyncLoopbackServer:
                 keep_alive = await self._dispatch(request, reader, writer) and request.keep_alive
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # the client went away; nothing to answer
+        except asyncio.CancelledError:
+            # stop() cancels open connections. Ending quietly matters: asyncio's stream
+            # callback logs a traceback for every connection task that ends cancelled.
+            pass
         finally:
             if task is not None:
                 self._handlers.discard(task)
@@ -148,29 +152,29 @@ class AsyncLoopbackServer:
         self, request: HttpRequest, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> bool:
         """Answer one request; False when the connection must not be reused."""
-        keep = request.keep_alive
-        if request.path in _CHAT_PATHS:
-            if request.method != "POST":
-                return await self._send_error(writer, 405, "use POST", keep)
+        keep, path = request.keep_alive, request.path
+        wanted = "POST" if path in _CHAT_PATHS or path == "/stats/reset" else "GET"
+        if path not in _CHAT_PATHS | _MODELS_PATHS | {"/stats", "/stats/reset", "/health"}:
+            return await self._send_error(writer, 404, f"no route {path}", keep)
+        if request.method != wanted:
+            return await self._send_error(writer, 405, f"use {wanted} for {path}", keep)
+        if path in _CHAT_PATHS:
             return await self._chat(request, reader, writer)
-        if request.method != "GET":
-            if request.path in _MODELS_PATHS or request.path in ("/stats", "/health"):
-                return await self._send_error(writer, 405, "use GET", keep)
-            return await self._send_error(writer, 404, f"no route {request.path}", keep)
-        if request.path in _MODELS_PATHS:
-            payload: Any = {
+        payload: Any
+        if path in _MODELS_PATHS:
+            payload = {
                 "object": "list",
                 "data": [
                     {"id": model, "object": "model", "created": 0, "owned_by": "loopback"}
                     for model in self.config.model_ids
                 ],
             }
-        elif request.path == "/stats":
-            payload = self.stats().model_dump()
-        elif request.path == "/health":
+        elif path == "/health":
             payload = {"status": "ok"}
         else:
-            return await self._send_error(writer, 404, f"no route {request.path}", keep)
+            if path == "/stats/reset":
+                self.reset_stats()
+            payload = self.stats().model_dump()
         writer.write(json_response(200, payload, keep_alive=keep))
         await writer.drain()
         return True

@@ -24,6 +24,7 @@ from simulator.testing.loopback_config import (
     LoopbackConfig,
     UniformLatency,
 )
+from simulator.testing.loopback_process import LoopbackProcess
 from simulator.testing.loopback_stats import Outcome, ServerStats
 from simulator.testing.loopback_thread import LoopbackServer
 
@@ -33,6 +34,7 @@ __all__ = [
     "FixedLatency",
     "LognormalLatency",
     "LoopbackConfig",
+    "LoopbackProcess",
     "LoopbackServer",
     "Outcome",
     "ServerStats",
@@ -107,6 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--model", action="append", metavar="ID", help="model id for /v1/models (repeatable)"
     )
+    parser.add_argument(
+        "--config-json",
+        metavar="JSON",
+        help="a whole LoopbackConfig as JSON (as LoopbackProcess passes it); other flags are ignored",
+    )
     return parser
 
 
@@ -122,6 +129,16 @@ def _latency_setting(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
 def config_from_args(args: argparse.Namespace) -> LoopbackConfig:
     """Raises ValueError whose lines are `--flag: what is wrong` when a value is refused."""
+    if args.config_json is not None:
+        try:
+            return LoopbackConfig.model_validate_json(args.config_json)
+        except ValidationError as exc:
+            problems = [
+                f"--config-json: {'.'.join(map(str, e['loc'])) or 'config'}: "
+                + str(e["msg"]).removeprefix("Value error, ")
+                for e in exc.errors()
+            ]
+            raise ValueError("\n".join(problems)) from None
     latency_flag, latency = _latency_setting(args)
     settings: dict[str, Any] = {
         "host": args.host,

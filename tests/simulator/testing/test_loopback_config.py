@@ -19,6 +19,7 @@ from simulator.testing import (
     LoopbackServer,
     UniformLatency,
 )
+from simulator.testing.loopback_server import main
 
 _ROOT = Path(__file__).resolve().parents[3]
 _MODULE = "simulator.testing.loopback_server"
@@ -63,16 +64,6 @@ def test_port_in_use_is_reported_when_starting() -> None:
             LoopbackServer(port=first.port).start()
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", _MODULE, *args],
-        capture_output=True,
-        text=True,
-        cwd=_ROOT,
-        timeout=30,
-    )
-
-
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -86,11 +77,17 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
         (["--latency", "soon"], "error: argument --latency: invalid float value"),
     ],
 )
-def test_cli_bad_values_print_error_lines_and_exit_2(args: list[str], expected: str) -> None:
-    result = _cli(*args)
-    assert result.returncode == 2
-    assert expected in result.stderr
-    assert "Traceback" not in result.stderr
+def test_cli_bad_values_print_error_lines_and_exit_2(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main(args)
+    except SystemExit as exit_:  # argparse's own refusals
+        code = exit_.code
+    assert code == 2
+    stderr = capsys.readouterr().err
+    assert expected in stderr
+    assert "Traceback" not in stderr
 
 
 def test_cli_prints_its_url_serves_and_stops_on_sigint() -> None:
@@ -117,3 +114,9 @@ def test_cli_prints_its_url_serves_and_stops_on_sigint() -> None:
     assert process.returncode == 0
     assert '"ok":1' in stderr
     assert "Traceback" not in stderr
+
+
+def test_cli_port_in_use_is_an_input_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with LoopbackServer() as first:
+        assert main(["--port", str(first.port)]) == 2
+    assert f"error: --port {first.port}: cannot listen on 127.0.0.1" in capsys.readouterr().err

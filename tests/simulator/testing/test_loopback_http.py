@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import httpx
@@ -182,3 +183,17 @@ def test_stop_is_idempotent_and_frees_the_port() -> None:
     server.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/models")
+
+
+def test_stop_with_idle_keep_alive_connections_logs_no_errors(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = LoopbackServer().start()
+    client = httpx.Client(base_url=server.base_url)
+    try:
+        for _ in range(3):
+            client.post("/chat/completions", json=_body())
+        server.stop()
+    finally:
+        client.close()
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
