@@ -1,0 +1,147 @@
+"""Deterministic failure-mode detectors ("judge zero"): rules from detectors.yaml, run per turn."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from simulator.judges.rules import DetectorRules, Rule, load_rules, risk_rank, straighten
+from simulator.judges.view import SessionView, StepInfo, TurnView, build_view, steps_from_protocol
+
+MAX_SPAN_CHARS = 120
+_CONTENT_WORD = re.compile(r"[a-z]{5,}")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One detector finding: which turn, which label, the matched text and the rule."""
+
+    turn: int
+    label: str
+    span: str
+    rule: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def detect(
+    turns: Sequence[Mapping[str, Any]],
+    states: Sequence[Mapping[str, Any]] = (),
+    protocol: Any | None = None,
+    modality: str | None = None,
+    *,
+    baseline_risk: str = "none",
+    rules: DetectorRules | None = None,
+) -> list[Hit]:
+    """Run every rule on stored turns. `protocol` is a `protocols.Protocol` (or None)."""
+    rules = rules or load_rules()
+    view = build_view(
+        turns,
+        states,
+        steps=steps_from_protocol(protocol) if protocol is not None else None,
+        modality=modality or (str(protocol.modality) if protocol is not None else "other"),
+        baseline_risk=baseline_risk,
+        rules=rules,
+    )
+    return detect_view(view, rules)
+
+
+def detect_view(view: SessionView, rules: DetectorRules | None = None) -> list[Hit]:
+    """Every hit in the session, sorted by turn; one per (turn, label), the first rule wins."""
+    rules = rules or load_rules()
+    found: dict[tuple[int, str], Hit] = {}
+    for rule in rules.rules:
+        hits = _stalled_hits(view, rule, rules) if rule.kind == "stalled_step" else []
+        if rule.kind == "pattern":
+            hits = [h for t in view.turns if (h := _pattern_hit(view, t, rule, rules))]
+        for hit in hits:
+            found.setdefault((hit.turn, hit.label), hit)
+    return sorted(found.values(), key=lambda h: (h.turn, h.label))
+
+
+def hits_by_label(hits: Sequence[Hit]) -> dict[str, list[int]]:
+    """label -> sorted turn indices."""
+    out: dict[str, set[int]] = {}
+    for hit in hits:
+        out.setdefault(hit.label, set()).add(hit.turn)
+    return {label: sorted(turns) for label, turns in sorted(out.items())}
+
+
+def _speaks(turn: TurnView, rule: Rule) -> bool:
+    return rule.speaker == "any" or turn.speaker == rule.speaker
+
+
+def _conditions_hold(view: SessionView, turn: TurnView, rule: Rule, rules: DetectorRules) -> bool:
+    when = rule.when
+    if when.modalities is not None and view.modality not in when.modalities:
+        return False
+    if when.phases is not None and not any(rules.in_group(turn.phase, g) for g in when.phases):
+        return False
+    if any(rules.in_group(turn.phase, g) for g in when.not_phases):
+        return False
+    if when.risk_below is not None and risk_rank(turn.risk) >= risk_rank(when.risk_below):
+        return False
+    if when.after_patient is not None:
+        earlier = [t for t in view.turns if t.speaker == "patient" and t.index < turn.index]
+        pattern = rules.sets[when.after_patient]
+        if not any(pattern.search(straighten(t.text)) for t in earlier[-when.lookback :]):
+            return False
+    return True
+
+
+def _pattern_hit(view: SessionView, turn: TurnView, rule: Rule, rules: DetectorRules) -> Hit | None:
+    if not _speaks(turn, rule) or not _conditions_hold(view, turn, rule, rules):
+        return None
+    match = rule.regex.search(straighten(turn.text))
+    if match is None:
+        return None
+    if rule.when.position == "opening" and match.start() > rules.opening_chars:
+        return None
+    return Hit(turn.index, rule.label, turn.text[match.start() : match.end()], rule.id)
+
+
+def _stalled_hits(view: SessionView, rule: Rule, rules: DetectorRules) -> list[Hit]:
+    """Off-task turns within a run of same-step therapist turns at least max_turns long,
+    when at least half of that run is off task."""
+    hits: list[Hit] = []
+    for step_id, run in _step_runs(view.therapist_turns):
+        step = view.steps.get(step_id)
+        limit = (step.max_turns if step and step.max_turns else None) or rule.default_max_turns
+        if len(run) < limit:
+            continue
+        off_task = [(t, span) for t in run if (span := _off_task_span(t, step, rule)) is not None]
+        if 2 * len(off_task) < len(run):
+            continue
+        for turn, span in off_task:
+            if _conditions_hold(view, turn, rule, rules):
+                hits.append(Hit(turn.index, rule.label, span, rule.id))
+    return hits
+
+
+def _step_runs(turns: list[TurnView]) -> list[tuple[str, list[TurnView]]]:
+    runs: list[tuple[str, list[TurnView]]] = []
+    for turn in turns:
+        if turn.step is None:
+            continue
+        if runs and runs[-1][0] == turn.step:
+            runs[-1][1].append(turn)
+        else:
+            runs.append((turn.step, [turn]))
+    return runs
+
+
+def _off_task_span(turn: TurnView, step: StepInfo | None, rule: Rule) -> str | None:
+    text = straighten(turn.text)
+    match = rule.regex.search(text)
+    if match is not None:
+        return turn.text[match.start() : match.end()]
+    if step is None or not step.goal:
+        return None
+    words = set(_CONTENT_WORD.findall(text.lower()))
+    vocabulary = " ".join([step.goal, step.title, *step.required]).lower()
+    if len(words) >= rule.min_content_words and not words & set(_CONTENT_WORD.findall(vocabulary)):
+        return turn.text[:MAX_SPAN_CHARS]
+    return None

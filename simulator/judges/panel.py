@@ -1,0 +1,131 @@
+"""The judge panel: N judges score a whole session independently; detectors run beside them.
+
+Each judge gets the same prompt (the rubric, then the session as delimited data) and must
+return the structured judgment validated by pydantic. Output that still fails after the
+gateway's one repair retry, or a call that fails for good, is stored as `unscorable` with
+the reason: never a silent number. A judge that cannot be reached as configured (unknown
+provider, missing key) stops the panel with ModelConfigError, since every session would fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from simulator.judges.aggregate import JudgeResult
+from simulator.judges.detectors import detect_view
+from simulator.judges.prompt import judge_messages
+from simulator.judges.rubric import Rubric, load_rubric
+from simulator.judges.schema import judgment_model
+from simulator.judges.storage import (
+    agreement_rows,
+    judgment_summary,
+    replace_detector_hits,
+    store_judgments,
+)
+from simulator.judges.stored_session import load_session_view
+from simulator.judges.view import SessionView
+from simulator.models import ModelSpec
+
+JUDGE_MAX_TOKENS = 1200  # ~14 metrics x (score, evidence, one sentence) plus findings
+
+
+def default_judges() -> list[ModelSpec]:
+    """The configured panel (flags > env > patientsim.toml > 3 x the embedded model)."""
+    from simulator.models import load_settings
+
+    return list(load_settings().judges)
+
+
+def spec_of(judge: ModelSpec | str) -> ModelSpec:
+    return judge if isinstance(judge, ModelSpec) else ModelSpec(str(judge))
+
+
+async def judge_view(
+    view: SessionView,
+    judges: Sequence[ModelSpec | str],
+    rubric: Rubric,
+    seeds: Sequence[int] | None = None,
+) -> list[JudgeResult]:
+    """Every judge's judgment of one session (no storage)."""
+    specs = [spec_of(j) for j in judges]
+    seeds = list(seeds) if seeds is not None else list(range(len(specs)))
+    if len(seeds) < len(specs):
+        raise ValueError(f"{len(specs)} judges but only {len(seeds)} seeds")
+    return list(
+        await asyncio.gather(
+            *(_one_judge(view, spec, i, seeds[i], rubric) for i, spec in enumerate(specs))
+        )
+    )
+
+
+async def _one_judge(
+    view: SessionView, spec: ModelSpec, index: int, seed: int, rubric: Rubric
+) -> JudgeResult:
+    from simulator.models import ModelConfigError, ModelError, ModelOutputError, complete
+
+    def unscorable(reason: str) -> JudgeResult:
+        return JudgeResult(spec.model, index, "unscorable", reason)
+
+    if not view.therapist_turns:
+        return unscorable("the session has no therapist turn to judge")
+    metrics = rubric.metrics_for(view.modality)
+    schema = judgment_model(tuple(m.id for m in metrics), tuple(rubric.labels), view.last_index)
+    try:
+        judgment = await complete(
+            "judges",
+            judge_messages(view, rubric, metrics),
+            schema=schema,
+            model=spec,
+            seed=seed,
+            max_tokens=JUDGE_MAX_TOKENS,
+            context={"session_id": view.session_id, "judge_index": index},
+        )
+    except ModelOutputError as exc:
+        return unscorable(f"invalid output after one repair: {exc.message}")
+    except ModelConfigError:
+        raise
+    except ModelError as exc:
+        return unscorable(f"model call failed: {exc.message}")
+    data = judgment.model_dump()
+    modes: dict[str, set[int]] = {}
+    for finding in data.get("failure_modes", []):
+        modes.setdefault(finding["label"], set()).update(finding["turns"])
+    return JudgeResult(
+        judge_model=spec.model,
+        judge_index=index,
+        status="ok",
+        scores=data["scores"],
+        failure_modes={label: sorted(turns) for label, turns in sorted(modes.items())},
+    )
+
+
+async def judge_session(
+    db: sqlite_utils.Database,
+    session_id: str,
+    judges: Sequence[ModelSpec | str] | None = None,
+    rubric_path: str | Path | None = None,
+    seeds: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """Run the detectors and the panel on a stored session, store both, return its summary."""
+    rubric = load_rubric(rubric_path)
+    view = load_session_view(db, session_id)
+    replace_detector_hits(db, session_id, detect_view(view))
+    results = await judge_view(view, judges or default_judges(), rubric, seeds)
+    store_judgments(db, session_id, rubric.hash, results)
+    return judgment_summary(db, session_id, rubric.hash)
+
+
+def panel_agreement(
+    db: sqlite_utils.Database, session_ids: Sequence[str], rubric_hash: str | None = None
+) -> dict[str, Any]:
+    """Krippendorff's alpha (interval) per metric and pairwise judge bias over sessions."""
+    from simulator.analysis import judge_agreement
+
+    rows = agreement_rows(db, session_ids, rubric_hash)
+    metrics = list(dict.fromkeys(row["metric"] for row in rows))
+    return judge_agreement(rows, metrics).model_dump()

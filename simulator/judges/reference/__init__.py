@@ -1,0 +1,1 @@
+"""Reference transcripts for `patientsim judge calibrate` (data only: one YAML file per session)."""
