@@ -147,13 +147,9 @@ def _cores_fitting(
     return fitting or cores
 
 
-def _check_args(
-    n: int,
-    modality: Modality | None,
-    severity: Severity | None,
-    fields: list[str],
-    dist: Distribution,
-) -> None:
+def _argument_problems(
+    n: int, modality: object, severity: object, fields: list[str], dist: Distribution
+) -> list[str]:
     problems: list[str] = []
     if n < 0:
         problems.append(f"n: must be 0 or more, not {n}")
@@ -171,8 +167,7 @@ def _check_args(
         problems.append("stratify: severity is fixed by --severity; drop one of them")
     if len(set(fields)) != len(fields):
         problems.append("stratify: a field is listed twice")
-    if problems:
-        raise PersonaError(problems)
+    return problems
 
 
 def sample(
@@ -199,13 +194,13 @@ def sample(
         problems.append(f"severity: {severity!r} is not one of {', '.join(Severity)}")
     if trajectory not in set(TrajectoryPreset):
         problems.append(f"trajectory: {trajectory!r} is not one of {', '.join(TrajectoryPreset)}")
+    dist = load_distribution(distribution)
+    fields = [canonical_field(f) for f in stratify]
+    problems += _argument_problems(n, modality, severity, fields, dist)
     if problems:
         raise PersonaError(problems)
     modality = Modality(modality) if modality is not None else None
     severity = Severity(severity) if severity is not None else None
-    dist = load_distribution(distribution)
-    fields = [canonical_field(f) for f in stratify]
-    _check_args(n, modality, severity, fields, dist)
     plan = stratum_plan(n, seed, fields, dist)
     events = expand_trajectory(trajectory)
     personas: list[Persona] = []

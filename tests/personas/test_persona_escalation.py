@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from persona_helpers import FIXTURES, changed_paths
+
 from personas import PersonaError, Severity, escalate, import_vera_mh, sample, twins
 from personas.library import escalation_table, severity_table
 
@@ -15,12 +15,23 @@ def test_escalation_changes_only_what_it_should(modality: str, target: str) -> N
     base = sample(1, seed=31, modality=modality, trajectory="dropout_risk")[0]
     up = escalate(base, to=target)
     woven = "clinical.automatic_thought" if modality == "cbt" else "clinical.hot_spots[0].cognition"
-    allowed = {"id", "severity", "clinical.risk", "clinical.suicidal_thoughts", "escalated_from", woven}
+    allowed = {
+        "id",
+        "severity",
+        "clinical.risk",
+        "clinical.suicidal_thoughts",
+        "escalated_from",
+        woven,
+    }
     changed = changed_paths(base.model_dump(mode="json"), up.model_dump(mode="json"))
     assert changed == allowed
     assert up.severity == Severity(target) and up.escalated_from == base.id
     assert up.clinical.risk == severity_table().strata[Severity(target)].risk
-    old = base.clinical.automatic_thought if modality == "cbt" else base.clinical.hot_spots[0].cognition
+    old = (
+        base.clinical.automatic_thought
+        if modality == "cbt"
+        else base.clinical.hot_spots[0].cognition
+    )
     new = up.clinical.automatic_thought if modality == "cbt" else up.clinical.hot_spots[0].cognition
     assert new.startswith(old.rstrip(".")) and new != old
     assert any(new.endswith(c) for c in getattr(escalation_table()[Severity(target)], modality))

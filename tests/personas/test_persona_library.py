@@ -26,7 +26,16 @@ def test_pe_cores_span_trauma_types() -> None:
     cores = clinical_cores("pe")
     assert len(cores) >= 20
     types = Counter(c.trauma_type for c in cores)
-    for required in ("physical_assault", "sexual_assault", "combat", "accident", "disaster", "childhood_abuse", "medical", "traumatic_loss"):
+    for required in (
+        "physical_assault",
+        "sexual_assault",
+        "combat",
+        "accident",
+        "disaster",
+        "childhood_abuse",
+        "medical",
+        "traumatic_loss",
+    ):
         assert types[required] >= 1, required
     assert len(types) >= 10
 
@@ -46,13 +55,25 @@ def test_cores_are_complete_and_start_at_routine() -> None:
             assert core.risk == "none" and core.suicidal_thoughts is None
             assert core.reasons_for_living and core.history.supports
     for core in clinical_cores("cbt"):
-        assert core.situation and core.automatic_thought and core.emotion and core.baseline_phq9 is not None
+        assert (
+            core.situation
+            and core.automatic_thought
+            and core.emotion
+            and core.baseline_phq9 is not None
+        )
     for core in clinical_cores("pe"):
-        assert core.narrative_seed and core.hot_spots and core.avoidance and core.baseline_pcl5 is not None
+        assert (
+            core.narrative_seed
+            and core.hot_spots
+            and core.avoidance
+            and core.baseline_pcl5 is not None
+        )
 
 
 # Twins share the core, so it must not say who the patient is.
-_PATIENT_CUES = re.compile(r"\b(husband|wife|boyfriend|girlfriend|my son|my daughter|as a (wo)?man)\b", re.IGNORECASE)
+_PATIENT_CUES = re.compile(
+    r"\b(husband|wife|boyfriend|girlfriend|my son|my daughter|as a (wo)?man)\b", re.IGNORECASE
+)
 
 
 def test_cores_carry_no_gender_cues_about_the_patient() -> None:
@@ -82,7 +103,11 @@ def test_uniform_is_uniform_and_us_adults_looks_like_percentages() -> None:
     adults = load_distribution("us_adults")
     for field in CATEGORICAL_FIELDS:
         weights = getattr(adults, field)
-        tables = [weights.default, *weights.tables.values()] if isinstance(weights, Conditional) else [weights]
+        tables = (
+            [weights.default, *weights.tables.values()]
+            if isinstance(weights, Conditional)
+            else [weights]
+        )
         for table in tables:
             assert 95 <= sum(table.values()) <= 105, field
     assert adults.gender_identity["woman"] > 40 and adults.race_ethnicity["White"] > 50

@@ -9,8 +9,8 @@ import sys
 from collections import Counter
 
 import pytest
-
 from persona_helpers import PROJECT_ROOT
+
 from personas import PersonaError, Severity, load_distribution, personas_jsonl, sample
 from personas.library import core_fit, escalation_table, genders, severity_table
 from personas.naming import locale_tag, name_sources
@@ -24,7 +24,12 @@ _SAMPLE_SCRIPT = (
 def _sample_in_subprocess(hash_seed: str) -> bytes:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
     done = subprocess.run(
-        [sys.executable, "-c", _SAMPLE_SCRIPT], cwd=PROJECT_ROOT, env=env, capture_output=True, check=True, timeout=120
+        [sys.executable, "-c", _SAMPLE_SCRIPT],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=120,
     )
     return done.stdout
 
@@ -33,7 +38,9 @@ def test_same_seed_gives_the_same_bytes_across_processes() -> None:
     first = _sample_in_subprocess("1")
     second = _sample_in_subprocess("2")
     assert first and first == second
-    in_process = personas_jsonl(sample(25, seed=1234, distribution="us_adults", stratify=["gender"]))
+    in_process = personas_jsonl(
+        sample(25, seed=1234, distribution="us_adults", stratify=["gender"])
+    )
     assert first.decode("utf-8") == in_process
 
 
@@ -46,9 +53,16 @@ def test_different_seeds_differ_and_a_prefix_is_stable() -> None:
 
 @pytest.mark.parametrize(
     ("n", "fields", "distribution"),
-    [(47, ["gender", "race"], "uniform"), (23, ["race"], "us_adults"), (30, ["severity", "modality"], "uniform"), (9, ["age"], "us_adults")],
+    [
+        (47, ["gender", "race"], "uniform"),
+        (23, ["race"], "us_adults"),
+        (30, ["severity", "modality"], "uniform"),
+        (9, ["age"], "us_adults"),
+    ],
 )
-def test_stratification_balances_counts_to_within_one(n: int, fields: list[str], distribution: str) -> None:
+def test_stratification_balances_counts_to_within_one(
+    n: int, fields: list[str], distribution: str
+) -> None:
     people = sample(n, seed=5, distribution=distribution, stratify=fields)
     dist = load_distribution(distribution)
     canonical = {"gender": "gender_identity", "race": "race_ethnicity"}
@@ -69,7 +83,11 @@ def test_stratification_balances_counts_to_within_one(n: int, fields: list[str],
     all_strata = list(
         itertools.product(
             *[
-                [s.value for s in Severity] if f == "severity" else ["pe", "cbt"] if f == "modality" else dist.categories(canonical.get(f, f))
+                [s.value for s in Severity]
+                if f == "severity"
+                else ["pe", "cbt"]
+                if f == "modality"
+                else dist.categories(canonical.get(f, f))
                 for f in fields
             ]
         )
@@ -96,7 +114,9 @@ def test_modality_and_severity_are_honoured() -> None:
     for p in sample(6, seed=3, modality="pe", severity="imminent"):
         assert p.modality == "pe" and p.severity is Severity.imminent
         assert p.clinical.risk == severity_table().strata[Severity.imminent].risk
-        assert p.clinical.hot_spots[0].cognition.endswith(tuple(escalation_table()[Severity.imminent].pe))
+        assert p.clinical.hot_spots[0].cognition.endswith(
+            tuple(escalation_table()[Severity.imminent].pe)
+        )
         assert p.escalated_from is None
     routine = sample(6, seed=3, modality="cbt")
     assert all(p.severity is Severity.routine and p.clinical.risk == "none" for p in routine)

@@ -70,7 +70,14 @@ def test_evolve_recomputes_the_id(persona: Persona) -> None:
 def test_json_schema_describes_every_field() -> None:
     schema = persona_json_schema()
     assert schema["$schema"].startswith("https://json-schema.org/")
-    assert set(schema["properties"]) >= {"id", "demographics", "clinical", "style", "severity", "trajectory"}
+    assert set(schema["properties"]) >= {
+        "id",
+        "demographics",
+        "clinical",
+        "style",
+        "severity",
+        "trajectory",
+    }
     for name, definition in schema["$defs"].items():
         for field, spec in definition.get("properties", {}).items():
             assert spec.get("description"), f"{name}.{field} has no description"
@@ -113,7 +120,9 @@ def _values(**changes: object) -> dict[str, object]:
 
 def test_conditions_evaluate_as_data() -> None:
     event = TrajectoryEvent(
-        id="spike_unheard", says="s", when={"all": ["turn > 5", {"any": ["therapist_invalidated == true", "risk >= high"]}]}
+        id="spike_unheard",
+        says="s",
+        when={"all": ["turn > 5", {"any": ["therapist_invalidated == true", "risk >= high"]}]},
     )
     assert not event.is_due(_values(turn=6))
     assert event.is_due(_values(turn=6, therapist_invalidated=True))

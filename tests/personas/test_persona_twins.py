@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from persona_helpers import FIXTURES, changed_paths
+
 from personas import Persona, PersonaError, import_mindeval, import_vera_mh, sample, twins
 from personas.library import genders
 
@@ -38,7 +38,15 @@ def test_twins_differ_only_in_the_varied_fields(original: Persona) -> None:
     for twin in members:
         assert changed_paths(before, twin.model_dump(mode="json")) <= _allowed(varied)
         # field by field: everything but demographics is identical
-        for field in ("clinical", "style", "severity", "trajectory", "narrative", "escalated_from", "source"):
+        for field in (
+            "clinical",
+            "style",
+            "severity",
+            "trajectory",
+            "narrative",
+            "escalated_from",
+            "source",
+        ):
             assert getattr(twin, field) == getattr(original, field), field
         assert twin.demographics.pronouns == genders()[twin.demographics.gender_identity].pronouns
         assert twin.twin_group == original.id
@@ -60,10 +68,16 @@ def test_gender_twins_keep_the_surname_and_race_twins_get_a_fitting_name(origina
     surname = original.demographics.name.split(maxsplit=1)[1]
     for twin in twins(original, vary=["gender"]):
         assert twin.demographics.name.endswith(surname)
-    race_twins = twins(original, vary=["race"], values={"race": ["Middle Eastern or North African"]})
-    other = next(t for t in race_twins if t.demographics.race_ethnicity == "Middle Eastern or North African")
+    race_twins = twins(
+        original, vary=["race"], values={"race": ["Middle Eastern or North African"]}
+    )
+    other = next(
+        t for t in race_twins if t.demographics.race_ethnicity == "Middle Eastern or North African"
+    )
     assert other.demographics.name_origin == "arabic"
-    assert changed_paths(original.model_dump(mode="json"), other.model_dump(mode="json")) <= _allowed(["race_ethnicity"])
+    assert changed_paths(
+        original.model_dump(mode="json"), other.model_dump(mode="json")
+    ) <= _allowed(["race_ethnicity"])
 
 
 def test_language_twins_follow_with_locale(original: Persona) -> None:
@@ -74,7 +88,9 @@ def test_language_twins_follow_with_locale(original: Persona) -> None:
 
 
 def test_twins_are_deterministic(original: Persona) -> None:
-    assert [t.id for t in twins(original, vary=["race"])] == [t.id for t in twins(original, vary=["race"])]
+    assert [t.id for t in twins(original, vary=["race"])] == [
+        t.id for t in twins(original, vary=["race"])
+    ]
 
 
 def test_imported_twins_rename_the_narrative() -> None:
@@ -83,7 +99,11 @@ def test_imported_twins_rename_the_narrative() -> None:
     members = twins(imported, vary=["gender"], values={"gender": ["man"]})
     man = next(t for t in members if t.demographics.gender_identity == "man")
     new_name = man.demographics.name
-    assert man.demographics.pronouns == "he/him" and len(new_name.split()) == 1 and new_name != "Patricia"
+    assert (
+        man.demographics.pronouns == "he/him"
+        and len(new_name.split()) == 1
+        and new_name != "Patricia"
+    )
     assert man.narrative == imported.narrative.replace("Patricia", new_name)
     assert man.clinical == imported.clinical and man.severity == imported.severity
 
