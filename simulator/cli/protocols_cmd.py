@@ -6,7 +6,6 @@ that `patientsim --help` stays fast.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -19,10 +18,7 @@ app = typer.Typer(
 PATH_HELP = "A directory of protocol YAML files to search before the built-ins (repeatable; also PATIENTSIM_PROTOCOLS)."
 
 
-class ExportFormat(StrEnum):
-    mermaid = "mermaid"
-    dot = "dot"
-    json = "json"
+FORMATS = ("mermaid", "dot", "json")
 
 
 @app.command("list")
@@ -85,8 +81,8 @@ def show_command(
 @app.command("export")
 def export_command(
     name: str = typer.Argument(..., help="A protocol name (pe, cbt, ...) or a file."),
-    fmt: ExportFormat = typer.Option(
-        ExportFormat.mermaid,
+    fmt: str = typer.Option(
+        "mermaid",
         "--format",
         "-f",
         help="mermaid (flowchart TD), dot (Graphviz) or json (networkx node-link).",
@@ -95,8 +91,11 @@ def export_command(
 ) -> None:
     """Export a protocol graph to stdout."""
     from protocols import export, load_protocol
+    from simulator.cli.errors import fail
 
-    typer.echo(export(load_protocol(name, path), fmt.value), nl=False)
+    if fmt not in FORMATS:
+        raise fail(f"--format {fmt}: unknown format; use one of {', '.join(FORMATS)}")
+    typer.echo(export(load_protocol(name, path), fmt), nl=False)
 
 
 @app.command("schema")
