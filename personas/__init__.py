@@ -54,6 +54,7 @@ from personas.schema import (
     Source,
     Style,
 )
+from personas.session_start import starting_values
 from personas.session_variables import SESSION_VARIABLES, SessionVariable
 from personas.trajectory import Effects, Trajectory, TrajectoryEvent
 from personas.twins import TWIN_FIELDS, twins
@@ -102,5 +103,6 @@ __all__ = [
     "persona_json_schema",
     "personas_jsonl",
     "sample",
+    "starting_values",
     "twins",
 ]

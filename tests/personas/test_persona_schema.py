@@ -17,6 +17,7 @@ from personas import (
     expand_trajectory,
     persona_json_schema,
     sample,
+    starting_values,
 )
 
 
@@ -132,6 +133,19 @@ def test_conditions_evaluate_as_data() -> None:
     negated = TrajectoryEvent(id="n", says="s", when={"not_any": ["engagement < 20"]}, once=False)
     assert negated.is_due(_values(engagement=50), fired={"n"})
     assert not negated.is_due(_values(engagement=10))
+
+
+def test_starting_values_cover_the_variable_set(persona: Persona) -> None:
+    values = starting_values(persona)
+    assert set(values) == set(SESSION_VARIABLES)
+    assert (
+        values["suds"] == persona.clinical.baseline_suds
+        and values["belief"] == persona.clinical.belief
+    )
+    assert (
+        values["risk"] == persona.clinical.risk and values["engagement"] == persona.style.engagement
+    )
+    assert persona.trajectory.due_events(values) == []
 
 
 def test_presets_expand_into_due_events() -> None:
