@@ -54,7 +54,7 @@ def edge_text(order: int, transition: Transition) -> str:
 def to_mermaid(protocol: Protocol) -> str:
     ids = _mermaid_ids(protocol)
     lines = ["flowchart TD", f"    %% {protocol.id} v{protocol.version}: {protocol.name}"]
-    lines.append(f"    start_marker(( )) --> {ids[protocol.start]}")
+    lines.append(f"    start_marker((start)) --> {ids[protocol.start]}")
     phase_titles = {phase.id: phase.title for phase in protocol.phases}
     for phase, steps in _by_phase(protocol).items():
         lines.append(
