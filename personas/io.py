@@ -9,10 +9,11 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+import yaml
 from pydantic import ValidationError
 
 from personas.errors import PersonaError
-from personas.positions import Located, load_located, validation_problems
+from personas.positions import Located, parse_yaml_text, validation_problems, yaml_problem
 from personas.schema import Persona
 
 
@@ -65,6 +66,21 @@ def _from_document(path: Path, located: Located) -> tuple[list[tuple[int, Person
     return personas, problems
 
 
+def _parse_document(path: Path, text: str) -> Located:
+    """YAML, or JSON (parsed as YAML to know lines; plain json when YAML's dialect balks)."""
+    try:
+        return parse_yaml_text(text)
+    except yaml.YAMLError as exc:
+        if path.suffix.lower() == ".json":
+            try:
+                return Located(json.loads(text), {(): 1})
+            except json.JSONDecodeError as json_exc:
+                raise PersonaError(
+                    f"{path}:{json_exc.lineno}: not valid JSON ({json_exc.msg})"
+                ) from None
+        raise PersonaError(yaml_problem(path, exc)) from None
+
+
 def load_personas(path: str | Path) -> list[Persona]:
     """Every persona in a JSONL, YAML or JSON file; all problems are reported together."""
     return [persona for _, persona in load_personas_with_lines(path)]
@@ -82,7 +98,7 @@ def load_personas_with_lines(path: str | Path) -> list[tuple[int, Persona]]:
     if _looks_like_jsonl(path, text):
         personas, problems = _from_jsonl(path, text)
     else:
-        personas, problems = _from_document(path, load_located(path))
+        personas, problems = _from_document(path, _parse_document(path, text))
     if problems:
         raise PersonaError(problems)
     if not personas:
