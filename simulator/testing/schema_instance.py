@@ -4,7 +4,8 @@ Covers what structured-output requests use in practice (pydantic-generated schem
 included): objects with required properties, enums and consts, bounded numbers and
 integers, strings with length limits and common formats, arrays with item counts,
 booleans, nulls, anyOf/oneOf (the first branch), allOf (merged), and `$ref` into
-`$defs`/`definitions`. It is a generator for test doubles, not a validator.
+`$defs`/`definitions`. Not honoured: `pattern`, `not` (other than `false`),
+`if`/`then`, `dependentRequired`. It is a generator for test doubles, not a validator.
 """
 
 from __future__ import annotations
