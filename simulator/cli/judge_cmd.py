@@ -2,8 +2,296 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
+import typer.core
+
+JUDGE_HELP = """Score stored sessions with the judge panel and the detectors, or calibrate the panel.
+
+patientsim judge SESSION_ID... | --run RUN_ID [--judges ...] [--rubric FILE] [--db PATH]
+
+patientsim judge calibrate [--judges ...] [--json]
+
+Re-judging keeps older judgments (keyed by judge and rubric hash). The default panel is three copies of the small embedded model: fine for trying things offline, but real studies need strong judges, preferably from different vendors, and a calibration run first.
+"""
+
+SESSIONS_COMMAND = "sessions"
+JUDGES_HELP = "Judge model strings, repeated or comma-separated (default: the configured panel)."
+RUBRIC_HELP = "Rubric YAML file (default: the shipped rubric)."
+DB_HELP = "Runs DB (default runs/patientsim.db or $PATIENTSIM_DB)."
+FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".json": "jsonl", ".txt": "vera-mh"}
+
+
+class _SessionsByDefault(typer.core.TyperGroup):
+    """`patientsim judge ID...` means `patientsim judge sessions ID...`."""
+
+    def parse_args(self, ctx, args):  # noqa: ANN001 - click's signature
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [SESSIONS_COMMAND, *args]
+        return super().parse_args(ctx, args)
 
 
 def register(app: typer.Typer) -> None:
     """Add the judge group and the ingest command to the main app."""
+    judge_app = typer.Typer(cls=_SessionsByDefault, help=JUDGE_HELP, no_args_is_help=True)
+    judge_app.command(SESSIONS_COMMAND, hidden=True)(judge_sessions)
+    judge_app.command("calibrate")(calibrate)
+    app.add_typer(judge_app, name="judge")
+    app.command("ingest")(ingest)
+
+
+# ---------------------------------------------------------------- judge SESSION_ID... | --run
+
+
+def judge_sessions(
+    session_ids: list[str] = typer.Argument(None, help="Stored session ids to judge."),
+    run: str | None = typer.Option(None, "--run", help="Judge every finished session of a run."),
+    judges: list[str] = typer.Option(None, "--judges", help=JUDGES_HELP),
+    rubric: Path | None = typer.Option(None, "--rubric", help=RUBRIC_HELP),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Re-score stored sessions without re-simulating them."""
+    import asyncio
+
+    from simulator.cli.common import open_store, print_json
+    from simulator.cli.errors import fail
+
+    if not session_ids and not run:
+        raise fail("give session ids, or --run RUN_ID (see `patientsim judge --help`)")
+    specs = _judge_specs(judges)
+    rubric_model = _rubric(rubric)
+    store, _ = open_store(db, create=False)
+    ids = list(dict.fromkeys([*(session_ids or []), *(_run_sessions(store, run) if run else [])]))
+    summaries = asyncio.run(_judge_all(store, ids, specs, rubric))
+    agreement = _agreement(store, ids, rubric_model.hash) if len(ids) > 1 else None
+    if json_out:
+        print_json({"sessions": summaries, "agreement": agreement})
+        return
+    for session_id, summary in summaries.items():
+        _print_summary(session_id, summary)
+    if agreement is not None:
+        _print_agreement(agreement)
+
+
+async def _judge_all(store, ids: list[str], specs, rubric: Path | None) -> dict[str, dict]:
+    from simulator.judges import judge_session
+
+    summaries = {}
+    for session_id in ids:
+        summaries[session_id] = await judge_session(store, session_id, specs, rubric_path=rubric)
+    return summaries
+
+
+def _run_sessions(store, run_id: str) -> list[str]:
+    from simulator.cli.errors import fail
+
+    if not list(store["runs"].rows_where("id = ?", [run_id])):
+        raise fail(f"--run {run_id}: no such run; list runs with `patientsim runs list`")
+    rows = list(store["sessions"].rows_where("run_id = ?", [run_id], order_by="created_at, id"))
+    running = [r["id"] for r in rows if r["status"] == "running"]
+    if running:
+        print(f"note: skipping {len(running)} session(s) still running", file=sys.stderr)
+    ids = [r["id"] for r in rows if r["status"] != "running"]
+    if not ids:
+        raise fail(f"--run {run_id}: the run has no finished session to judge")
+    return ids
+
+
+def _judge_specs(judges: list[str] | None):
+    """ModelSpecs from --judges (repeated and/or comma-separated), else the configured panel."""
+    from simulator.cli.errors import UserInputError
+    from simulator.models.check import model_problem
+    from simulator.models.config import load_settings
+
+    flag = ",".join(judges) if judges else None
+    specs = list(load_settings(judges_flag=flag).judges)
+    if not specs:
+        raise UserInputError("--judges: no judge model given")
+    problems = [p for spec in specs if (p := model_problem("judges", spec))]
+    if problems:
+        raise UserInputError(problems)
+    return specs
+
+
+def _rubric(path: Path | None):
+    from simulator.judges import load_rubric
+
+    return load_rubric(path)  # JudgeError (exit 2) on a bad file
+
+
+def _agreement(store, ids: list[str], rubric_hash: str) -> dict:
+    from simulator.judges import panel_agreement
+
+    return panel_agreement(store, ids, rubric_hash)
+
+
+def _print_summary(session_id: str, summary: dict) -> None:
+    judged = len(summary["judgments"])
+    hash_short = (summary["rubric_hash"] or "")[:8]
+    print(
+        f"{session_id}: {judged} judge(s), {summary['unscorable']} unscorable (rubric {hash_short})"
+    )
+    for judgment in summary["judgments"]:
+        if judgment["status"] != "ok":
+            print(
+                f"  judge {judgment['judge_index']} {judgment['judge_model']}: unscorable: {judgment['reason']}"
+            )
+    if summary["scores"]:
+        print(f"  {'metric':32s} {'median':>6s} {'mean':>6s} {'range':>6s}")
+    for metric, row in summary["scores"].items():
+        if row["median"] is None:
+            print(f"  {metric:32s} {'-':>6s} {'-':>6s} {'-':>6s}  unscorable")
+            continue
+        flag = "  needs review" if row["needs_review"] else ""
+        print(f"  {metric:32s} {row['median']:6.2f} {row['mean']:6.2f} {row['range']:6.2f}{flag}")
+    for source in ("detectors", "panel"):
+        modes = summary["failure_modes"][source]
+        found = "; ".join(
+            f"{label} at {', '.join(map(str, turns))}" for label, turns in modes.items()
+        )
+        print(f"  {source}: {found or 'no failure mode'}")
+
+
+def _print_agreement(agreement: dict) -> None:
+    print("agreement across sessions (Krippendorff's alpha, interval):")
+    for row in agreement["metrics"]:
+        alpha = f"{row['alpha']:.2f}" if row["alpha"] is not None else f"- ({row['reason']})"
+        print(f"  {row['metric']:32s} {alpha}")
+
+
+# ---------------------------------------------------------------- judge calibrate
+
+
+def calibrate(
+    judges: list[str] = typer.Option(None, "--judges", help=JUDGES_HELP),
+    rubric: Path | None = typer.Option(None, "--rubric", help=RUBRIC_HELP),
+    references: Path | None = typer.Option(
+        None, "--references", help="Folder of reference transcripts (default: the shipped set)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Run the panel and the detectors on reference transcripts with planted failures."""
+    import asyncio
+
+    from simulator.cli.common import print_json
+    from simulator.cli.errors import fail
+    from simulator.judges import calibrate as run_calibration
+    from simulator.judges import load_references
+
+    specs = _judge_specs(judges)
+    _rubric(rubric)
+    if references is not None and not references.is_dir():
+        raise fail(f"{references}:1: --references must be a folder of reference YAML files")
+    found = load_references(references)
+    if not found:
+        raise fail(f"{references}:1: no reference transcripts (*.yaml) in this folder")
+
+    def progress(number: int, total: int, name: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\rcalibrating {number}/{total} {name:40s}", end="", file=sys.stderr)
+
+    report = asyncio.run(
+        run_calibration(specs, rubric_path=rubric, references=found, on_progress=progress)
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if json_out:
+        print_json(report)
+    else:
+        _print_calibration(report)
+
+
+def _rate(value: float | None) -> str:
+    return "   -" if value is None else f"{value:4.2f}"
+
+
+def _print_calibration(report: dict) -> None:
+    print(
+        f"{report['references']} reference transcripts ({report['controls']} clean controls), "
+        f"judges: {', '.join(report['judges'])}; "
+        f"{report['unscorable_judgments']} of {report['judgments']} judgments unscorable"
+    )
+    print(f"\n{'label':28s} {'planted':>7s}  detectors sens/spec   panel sens/spec")
+    for label, row in report["labels"].items():
+        det, pan = row["detectors"] or {}, row["panel"] or {}
+        print(
+            f"{label:28s} {row['planted']:7d}  {_rate(det.get('sensitivity'))} / {_rate(det.get('specificity'))}"
+            f"        {_rate(pan.get('sensitivity'))} / {_rate(pan.get('specificity'))}"
+        )
+    print(f"\n{'metric':32s} {'n':>3s} {'MAE':>5s} {'bias':>6s}")
+    for metric, row in report["metrics"].items():
+        mae = "    -" if row["mae"] is None else f"{row['mae']:5.2f}"
+        bias = "     -" if row["bias"] is None else f"{row['bias']:+6.2f}"
+        print(f"{metric:32s} {row['n']:3d} {mae} {bias}")
+    print()
+    for warning in report["warnings"]:
+        print(f"warning: {warning}")
+    if not report["warnings"]:
+        print("no warnings: detectors and panel agree with the references")
+
+
+# ---------------------------------------------------------------- ingest
+
+
+def ingest(
+    files: list[Path] = typer.Argument(..., help="Conversation files to store."),
+    fmt: str | None = typer.Option(
+        None, "--format", help="jsonl or vera-mh (default: from the extension, .jsonl or .txt)."
+    ),
+    protocol: str | None = typer.Option(
+        None, "--protocol", help="Protocol name or file the sessions followed."
+    ),
+    persona: str | None = typer.Option(
+        None, "--persona", help="Persona file (one persona) or stored persona id."
+    ),
+    judges: list[str] = typer.Option(None, "--judges", help=JUDGES_HELP),
+    rubric: Path | None = typer.Option(None, "--rubric", help=RUBRIC_HELP),
+    no_judge: bool = typer.Option(
+        False, "--no-judge", help="Store only; judge later with `patientsim judge`."
+    ),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Store external conversations (chatbot logs) as sessions, then judge them."""
+    import asyncio
+
+    from simulator.cli.common import open_store, print_json
+    from simulator.cli.errors import fail, report_problems
+    from simulator.judges import FORMATS, ingest_files
+
+    fmt = fmt or _format_from_suffix(files)
+    if fmt not in FORMATS:
+        raise fail(f"--format {fmt}: unknown format; choose one of: {', '.join(FORMATS)}")
+    specs = None if no_judge else _judge_specs(judges)
+    if not no_judge:
+        _rubric(rubric)
+    store, _ = open_store(db)
+    result = ingest_files(store, files, fmt, protocol=protocol, persona=persona)
+    report_problems(result.problems)
+    if not result.stored:
+        raise typer.Exit(2)
+    summaries = {}
+    if specs is not None:
+        ids = [row["session_id"] for row in result.stored]
+        summaries = asyncio.run(_judge_all(store, ids, specs, rubric))
+    if json_out:
+        rows = [{**row, "judging": summaries.get(row["session_id"])} for row in result.stored]
+        print_json({"run_id": result.run_id, "sessions": rows, "problems": result.problems})
+        return
+    print(f"stored {len(result.stored)} session(s) in run {result.run_id}:")
+    for row in result.stored:
+        print(f"  {row['session_id']}  {row['external_id']}  ({row['turns']} turns)")
+    for session_id, summary in summaries.items():
+        _print_summary(session_id, summary)
+
+
+def _format_from_suffix(files: list[Path]) -> str:
+    from simulator.cli.errors import fail
+
+    formats = {FORMAT_BY_SUFFIX.get(Path(f).suffix.lower()) for f in files}
+    if len(formats) != 1 or None in formats:
+        raise fail("give --format jsonl or --format vera-mh (the file extensions do not tell)")
+    return formats.pop()

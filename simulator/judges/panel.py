@@ -10,7 +10,7 @@ provider, missing key) stops the panel with ModelConfigError, since every sessio
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,14 +110,39 @@ async def judge_session(
     judges: Sequence[ModelSpec | str] | None = None,
     rubric_path: str | Path | None = None,
     seeds: Sequence[int] | None = None,
+    *,
+    subscribers: Sequence[Callable[[Any], None]] = (),
 ) -> dict[str, Any]:
-    """Run the detectors and the panel on a stored session, store both, return its summary."""
+    """Run the detectors and the panel on a stored session, store both, return its summary.
+
+    `subscribers` receive a DetectorHit event per hit and a JudgeScored event per judge."""
     rubric = load_rubric(rubric_path)
     view = load_session_view(db, session_id)
-    replace_detector_hits(db, session_id, detect_view(view))
+    hits = detect_view(view)
+    replace_detector_hits(db, session_id, hits)
     results = await judge_view(view, judges or default_judges(), rubric, seeds)
     store_judgments(db, session_id, rubric.hash, results)
+    if subscribers:
+        _publish(session_id, hits, results, subscribers)
     return judgment_summary(db, session_id, rubric.hash)
+
+
+def _publish(session_id, hits, results, subscribers) -> None:
+    from simulator.session.events import DetectorHit, JudgeScored
+
+    events: list[Any] = [DetectorHit(session_id, h.turn, h.label, h.span) for h in hits]
+    events += [
+        JudgeScored(
+            session_id,
+            f"{r.judge_model}#{r.judge_index}",
+            r.status,
+            {m: v["score"] for m, v in r.scores.items()},
+        )
+        for r in results
+    ]
+    for event in events:
+        for subscriber in subscribers:
+            subscriber(event)
 
 
 def panel_agreement(
