@@ -6,11 +6,12 @@ The rules, applied in order after every patient turn:
    and risk at most one level, whatever the patient model reports. Trajectory events are
    exempt: they set risk directly (a crisis spike is sudden by definition).
 2. Premature grounding. If the therapist grounds or reassures the patient ("you are safe",
-   breathing, "it's over") during an exposure step, SUDS drops 15 now (relief), but
-   `avoidance_reinforced` is recorded and habituation stops for the rest of the session.
+   breathing, "it's over") during an exposure step, SUDS drops 15 below its pre-avoidance
+   level for that turn (relief), `avoidance_reinforced` is recorded and habituation stops for
+   the rest of the session.
 3. PE habituation. From the third turn of sustained exposure, while habituation runs, SUDS
-   falls at least 5 points per turn. Once stopped, SUDS cannot fall below its value at the
-   moment of avoidance (avoidance brings no lasting relief).
+   falls at least 5 points per turn. Once stopped, SUDS returns to at least its pre-avoidance
+   level on every turn without grounding: avoidance brings relief, never lasting relief.
 4. CBT belief change. Belief in the automatic thought may fall more than 10 points below
    baseline only after both the evidence-against and the balanced-thought steps were done
    (steps whose id contains `evidence_against` and `balanced`, as in the library CBT protocol).
@@ -137,8 +138,8 @@ def apply(
 
     # 2. premature grounding during exposure: relief now, avoidance learned, habituation stops
     if is_exposure(ctx.phase) and "grounding" in ctx.cues:
-        floor = max(0, state.suds - GROUNDING_RELIEF)
-        suds = min(suds, floor)
+        floor = state.suds_floor if stopped else state.suds  # the level before the first avoidance
+        suds = max(0, floor - GROUNDING_RELIEF)  # relief is real but bounded, and only for now
         avoidance, stopped = True, True
     # 3. habituation across sustained exposure, or no lasting relief once it stopped
     elif is_exposure(ctx.phase) and not stopped and exposure_turns > HABITUATION_AFTER_TURNS:

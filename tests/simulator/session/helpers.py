@@ -1,0 +1,55 @@
+"""Run scripted sessions in-process for the engine tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import personas
+from simulator.models.config import ModelSettings, ModelSpec
+from simulator.session.service import drive_session
+from simulator.session.setup import build_config
+from simulator.session.summary import session_summary
+from simulator.store import open_db
+
+
+def scripted_settings(
+    therapist: str = "scripted/adherent", patient: str = "scripted/patient"
+) -> ModelSettings:
+    return ModelSettings(
+        therapist=ModelSpec(therapist),
+        patient=ModelSpec(patient),
+        tracker=ModelSpec("scripted/tracker"),
+    )
+
+
+def persona(
+    modality: str = "pe", *, seed: int = 1, severity: str | None = None, trajectory: str = "stable"
+):
+    return personas.sample(1, seed, modality=modality, severity=severity, trajectory=trajectory)[0]
+
+
+async def run(
+    db_path: Path,
+    *,
+    protocol: str = "pe",
+    who=None,
+    therapist: str = "scripted/adherent",
+    max_turns: int = 10,
+    seed: int = 0,
+    mode: str = "guided",
+    patient: str = "scripted/patient",
+) -> dict:
+    db = open_db(db_path)
+    config = build_config(
+        protocol_ref=protocol,
+        persona=who or persona("pe" if protocol == "pe" else "cbt"),
+        settings=scripted_settings(therapist, patient),
+        mode=mode,
+        system_prompt_file=None,
+        api_base=None,
+        max_turns=max_turns,
+        seed=seed,
+        intake="basic",
+    )
+    session_id = await drive_session(db, db_path, config=config)
+    return session_summary(db, session_id)
