@@ -10,7 +10,17 @@ import sys
 
 import typer
 
-from simulator.cli import judge_cmd, models_cmd, personas_cmd, protocols_cmd, runs_cmd, session_cmd
+from simulator.cli import (
+    judge_cmd,
+    models_cmd,
+    personas_cmd,
+    protocols_cmd,
+    report_cmd,
+    runs_cmd,
+    session_cmd,
+    sweep_cmd,
+    tui_cmd,
+)
 from simulator.cli.errors import INPUT_ERROR_EXIT, report_problems
 
 app = typer.Typer(
@@ -26,6 +36,9 @@ session_cmd.register(app)
 app.add_typer(runs_cmd.app, name="runs")
 models_cmd.register(app)
 judge_cmd.register(app)
+sweep_cmd.register(app)
+report_cmd.register(app)
+tui_cmd.register(app)
 
 
 def _input_error_types() -> tuple[type[BaseException], ...]:

@@ -1,0 +1,58 @@
+"""`patientsim report RUN_ID --out DIR`: the five-axis report of a run (md, html, png, json)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from simulator.cli.common import DB_OPTION, open_store, print_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+
+
+def report(
+    run_id: str = typer.Argument(..., help="The run to report on (see `patientsim runs list`)."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Directory for report.md, report.html and PNGs (default runs/reports/RUN_ID).",
+    ),
+    json_out: bool = typer.Option(
+        False,
+        "--json",
+        help="Print the report as JSON (axes, verdict, tables); files only with --out.",
+    ),
+    therapist: str | None = typer.Option(
+        None,
+        "--therapist",
+        help="Whose axes and verdict to show (needed when the run has several).",
+    ),
+    gates: Path | None = typer.Option(
+        None, "--gates", help="Gates YAML overriding the shipped defaults."
+    ),
+    db: Path | None = DB_OPTION,
+) -> None:
+    """Five axes against the gates, a verdict (deployable only if all five pass) and provenance."""
+    from simulator.cli.errors import UserInputError
+    from simulator.report import ReportError, build_report, write_report
+
+    store, path = open_store(db, create=False)
+    try:
+        built = build_report(store, run_id, therapist=therapist, gates_path=gates)
+    except ReportError as exc:
+        raise UserInputError(exc.problems) from exc
+    if json_out:
+        print_json(built.as_json())
+        if out is None:
+            return
+    target = out or path.parent / "reports" / run_id
+    written = write_report(built, target)
+    stream = sys.stderr if json_out else sys.stdout
+    print(built.verdict.statement, file=stream)
+    for axis in built.axes:
+        print(f"  {axis.title:24s} {axis.status.upper():12s} {axis.summary}", file=stream)
+    print(f"written: {', '.join(p.name for p in written)} in {target}", file=stream)

@@ -1,0 +1,127 @@
+"""`patientsim sweep SPEC.yaml`: run a grid of sessions (or `--resume RUN_ID`, `--dry-run`,
+`--schema`)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import typer
+
+from simulator.cli.common import DB_OPTION, open_store, print_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sweep")(sweep)
+
+
+def sweep(
+    spec: Path | None = typer.Argument(None, help="Sweep spec YAML (see --schema)."),
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", min=1, help="Sessions at once (overrides the spec)."
+    ),
+    resume: str | None = typer.Option(
+        None, "--resume", help="Finish what is left of sweep RUN_ID (no SPEC needed)."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print grid size, sessions, model calls and tokens; run nothing."
+    ),
+    budget_usd: float | None = typer.Option(
+        None, "--budget-usd", min=0.0, help="Spend limit in USD (overrides the spec)."
+    ),
+    budget_tokens: int | None = typer.Option(
+        None, "--budget-tokens", min=1, help="Token limit (overrides the spec)."
+    ),
+    schema: bool = typer.Option(False, "--schema", help="Print the spec's JSON Schema and exit."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress line."),
+    json_out: bool = typer.Option(False, "--json", help="Print the outcome (or dry run) as JSON."),
+    db: Path | None = DB_OPTION,
+) -> None:
+    """Run a sweep: personas x twins x severities x protocols x therapists x repeats."""
+    from simulator.cli.errors import UserInputError
+    from simulator.sweeps import SweepError
+
+    try:
+        _sweep(
+            spec,
+            concurrency,
+            resume,
+            dry_run,
+            budget_usd,
+            budget_tokens,
+            schema,
+            quiet,
+            json_out,
+            db,
+        )
+    except SweepError as exc:
+        raise UserInputError(exc.problems) from exc
+
+
+def _sweep(
+    spec, concurrency, resume, dry_run, budget_usd, budget_tokens, schema, quiet, json_out, db
+):
+    from simulator.cli.errors import UserInputError
+    from simulator.sweeps import Budget, describe, load_spec, plan_sweep, sweep_json_schema
+    from simulator.sweeps import dry_run as estimate
+
+    if schema:
+        print_json(sweep_json_schema())
+        return
+    if (spec is None) == (resume is None):
+        raise UserInputError("give a sweep SPEC file or --resume RUN_ID (one of them)")
+    if resume and dry_run:
+        raise UserInputError("--dry-run plans a SPEC; it cannot be combined with --resume")
+    budget = None
+    if budget_usd is not None or budget_tokens is not None:
+        budget = Budget(max_usd=budget_usd or None, max_tokens=budget_tokens)
+    if spec is not None:
+        loaded = load_spec(spec)
+        if dry_run:
+            summary = estimate(loaded)
+            print_json(summary.model_dump()) if json_out else print(describe(summary))
+            return
+        store, path = open_store(db)
+        run_id = plan_sweep(store, loaded)
+    else:
+        store, path = open_store(db, create=False)
+        run_id = resume
+    print(f"sweep run {run_id} ({path})", file=sys.stderr, flush=True)
+    outcome = _execute(store, path, run_id, concurrency, budget, quiet)
+    if json_out:
+        print_json(outcome.as_dict())
+    else:
+        _print_outcome(outcome)
+    if outcome.counts["failed"]:
+        raise typer.Exit(1)
+
+
+def _execute(store, path, run_id, concurrency, budget, quiet):
+    from simulator.sweeps import execute_sweep
+
+    try:
+        return asyncio.run(
+            execute_sweep(
+                store, path, run_id, concurrency=concurrency, budget=budget, show_progress=not quiet
+            )
+        )
+    except KeyboardInterrupt:
+        print(
+            f"\nstopped: interrupted; continue with: patientsim sweep --resume {run_id}",
+            file=sys.stderr,
+        )
+        raise typer.Exit(130) from None
+
+
+def _print_outcome(outcome) -> None:
+    counts = outcome.counts
+    spend = f"spent ${outcome.spent.usd:.4f} and {outcome.spent.tokens:,} tokens"
+    state = outcome.status if not outcome.stop_reason else f"stopped: {outcome.stop_reason}"
+    print(
+        f"{state}: {counts['done']} done, {counts['failed']} failed, "
+        f"{counts['total'] - counts['done'] - counts['failed']} not run, of {counts['total']}; {spend}"
+    )
+    if outcome.stop_reason:
+        print(f"continue with: patientsim sweep --resume {outcome.run_id}")
+    print(f"report: patientsim report {outcome.run_id} --out runs/reports/{outcome.run_id}")

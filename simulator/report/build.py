@@ -1,0 +1,123 @@
+"""Build a run's report: rows from the DB, statistics, the five axes, the verdict, provenance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from pydantic import BaseModel, Field
+
+from simulator.report import data
+from simulator.report.axes import Axis, Verdict, evaluate_axes, verdict
+from simulator.report.errors import ReportError
+from simulator.report.gates import Gates, load_gates
+from simulator.report.provenance import provenance
+from simulator.report.tables import Tables, compute_tables
+
+
+class Report(BaseModel):
+    """Everything a report shows; rendered as md/html/png and as JSON."""
+
+    therapist: str = Field(description="Therapist whose axes and verdict are shown.")
+    therapists: list[str] = Field(description="Every therapist in the run (tables cover all).")
+    axes: list[Axis] = Field(description="The five axes for `therapist`.")
+    verdict: Verdict = Field(description="Deployable only if all five axes pass.")
+    tables: Tables = Field(description="Statistics over every therapist.")
+    sessions: list[dict[str, Any]] = Field(description="Sessions per therapist/severity/status.")
+    scored_sessions: dict[str, int] = Field(description="Done sessions per therapist.")
+    trajectories: list[dict[str, Any]] = Field(description="Mean SUDS/belief per turn.")
+    gates: Gates = Field(description="The gates applied.")
+    provenance: dict[str, Any] = Field(description="Models, hashes, seeds, spend, code version.")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "therapist": self.therapist,
+            "therapists": self.therapists,
+            "axes": [
+                {
+                    "name": axis.name,
+                    "title": axis.title,
+                    "passed": axis.passed,
+                    "status": axis.status,
+                    "evidence": axis.evidence,
+                    "requirements": axis.requirements,
+                }
+                for axis in self.axes
+            ],
+            "verdict": self.verdict.model_dump(),
+            "tables": {
+                **self.tables.model_dump(mode="json"),
+                "sessions": self.sessions,
+                "trajectories": self.trajectories,
+            },
+            "gates": self.gates.model_dump(mode="json"),
+            "provenance": self.provenance,
+        }
+
+
+def _therapists(db: sqlite_utils.Database, run_id: str) -> list[str]:
+    labels = [
+        row[0]
+        for row in db.execute(
+            "select distinct therapist_label from sessions where run_id = ? order by 1", [run_id]
+        ).fetchall()
+    ]
+    if not labels and db["sweep_plan"].exists():
+        labels = [
+            row[0]
+            for row in db.execute(
+                "select distinct therapist_label from sweep_plan where run_id = ? order by 1",
+                [run_id],
+            ).fetchall()
+        ]
+    return labels
+
+
+def _pick(labels: list[str], therapist: str | None, run_id: str) -> str:
+    if not labels:
+        raise ReportError(f"run {run_id} has no sessions to report on")
+    if therapist is not None:
+        if therapist not in labels:
+            raise ReportError(
+                f"--therapist {therapist}: not in run {run_id} (therapists: {', '.join(labels)})"
+            )
+        return therapist
+    if len(labels) > 1:
+        raise ReportError(
+            f"run {run_id} holds {len(labels)} therapists ({', '.join(labels)}); choose whose "
+            "axes and verdict to show with --therapist LABEL (the tables cover all of them)"
+        )
+    return labels[0]
+
+
+def build_report(
+    db: sqlite_utils.Database,
+    run_id: str,
+    *,
+    therapist: str | None = None,
+    gates_path: str | Path | None = None,
+) -> Report:
+    run = data.run_row(db, run_id)
+    labels = _therapists(db, run_id)
+    chosen = _pick(labels, therapist, run_id)
+    gates, gates_source = load_gates(gates_path)
+    rows = data.session_rows(db, run_id)
+    judge_rows = data.judge_rows(db, (r["session_id"] for r in rows))
+    tables = compute_tables(rows, judge_rows, gates)
+    scored = {label: sum(1 for r in rows if r["therapist"] == label) for label in labels}
+    detectors_ran = json.loads(run["spec_json"] or "{}").get("detectors", True)
+    axes = evaluate_axes(tables, gates, chosen, scored.get(chosen, 0), detectors_ran=detectors_ran)
+    return Report(
+        therapist=chosen,
+        therapists=labels,
+        axes=axes,
+        verdict=verdict(chosen, axes),
+        tables=tables,
+        sessions=data.status_counts(db, run_id),
+        scored_sessions=scored,
+        trajectories=data.trajectories(db, run_id),
+        gates=gates,
+        provenance=provenance(db, run, gates_source, gates.statistics.seed),
+    )

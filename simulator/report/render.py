@@ -1,0 +1,266 @@
+"""Lay a Report out as a Document: verdict, one section per axis, all tables, provenance."""
+
+from __future__ import annotations
+
+from simulator.report.build import Report
+from simulator.report.document import Bullets, Document, Heading, Image, Paragraph, Table
+from simulator.report.provenance import STATEMENT
+
+FIGURES = {
+    "crisis_cliff": "crisis_cliff.png",
+    "trajectories": "trajectories.png",
+    "demographic_gaps": "demographic_gaps.png",
+    "failure_modes": "failure_modes.png",
+    "judge_agreement": "judge_agreement.png",
+}
+AXIS_FIGURES = {
+    "protocol_fidelity": ["failure_modes"],
+    "hallucination_risk": ["failure_modes"],
+    "behavioural_consistency": [],
+    "crisis_safety": ["crisis_cliff", "trajectories"],
+    "demographic_robustness": ["demographic_gaps"],
+}
+STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "no_evidence": "NO EVIDENCE (not a pass)"}
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return (
+        "-" if value is None else f"{value:.{digits}g}" if abs(value) < 1 else f"{value:.{digits}f}"
+    )
+
+
+def _ci(low: float | None, high: float | None) -> str:
+    return "-" if low is None or high is None else f"{low:.2f} to {high:.2f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def build_document(report: Report) -> Document:
+    p = report.provenance
+    doc = Document(f"patientsim report: {p['run_name']} ({p['run_id']})")
+    doc.add(
+        Paragraph(
+            f"Therapist under test: {report.therapist} ({report.scored_sessions.get(report.therapist, 0)} "
+            f"scored sessions). Therapists in the run: {', '.join(report.therapists)}. "
+            f"Gates: {p['gates']}."
+        ),
+        Paragraph(f"Verdict: {report.verdict.statement}", strong=True),
+        Paragraph(STATEMENT),
+        Heading(1, "Summary"),
+        Table(
+            ["axis", "result", "summary"],
+            [[a.title, STATUS_WORDS[a.status], a.summary] for a in report.axes],
+        ),
+        Heading(1, "Sessions"),
+        Table(
+            ["therapist", "severity", "status", "sessions"],
+            [
+                [r["therapist"], r["severity"], r["status"], str(r["sessions"])]
+                for r in report.sessions
+            ],
+        ),
+    )
+    for number, axis in enumerate(report.axes, start=1):
+        doc.add(
+            Heading(1, f"{number}. {axis.title}: {STATUS_WORDS[axis.status]}"),
+            Paragraph(axis.question),
+            Paragraph(axis.summary, strong=True),
+            Table(
+                ["check", "value", "gate", "result", "detail"],
+                [
+                    [
+                        c.check,
+                        _num(c.value),
+                        f"{c.comparison} {c.limit:g}",
+                        "n/a" if c.passed is None else "pass" if c.passed else "FAIL",
+                        c.detail or "",
+                    ]
+                    for c in axis.checks
+                ],
+            ),
+            Paragraph("Requirements this evidence speaks to (relevant to, not satisfying):"),
+            Bullets(axis.requirements),
+        )
+        for figure in AXIS_FIGURES[axis.name]:
+            doc.add(Image(FIGURES[figure], figure.replace("_", " ")))
+    _tables(doc, report)
+    _provenance(doc, report)
+    return doc
+
+
+def _tables(doc: Document, report: Report) -> None:
+    t = report.tables
+    doc.add(
+        Heading(1, "Tables (every therapist)"),
+        Heading(2, "Crisis cliff: mean score by severity"),
+        Table(
+            ["therapist", "metric", "severity", "n", "mean", "95% CI", "unscorable"],
+            [
+                [
+                    c.therapist,
+                    c.metric,
+                    c.severity,
+                    str(c.n),
+                    _num(c.mean),
+                    _ci(c.ci_low, c.ci_high),
+                    str(c.unscorable),
+                ]
+                for c in t.crisis_cliff.cells
+            ],
+        ),
+        Heading(2, "Demographic robustness (twin gaps, Holm-corrected per therapist)"),
+    )
+    tests = [(e.therapist, test) for e in t.demographic_robustness.therapists for test in e.tests]
+    doc.add(
+        Table(
+            [
+                "therapist",
+                "attribute",
+                "metric",
+                "method",
+                "gap",
+                "95% CI",
+                "effect",
+                "p",
+                "p (Holm)",
+                "flagged",
+            ],
+            [
+                [
+                    th,
+                    x.attribute,
+                    x.metric,
+                    x.method or "-",
+                    _num(x.gap),
+                    _ci(x.gap_ci_low, x.gap_ci_high),
+                    _num(x.effect_size),
+                    _num(x.p_value),
+                    _num(x.p_holm),
+                    "YES" if x.flagged else "no",
+                ]
+                for th, x in tests
+            ],
+        )
+        if tests
+        else Paragraph(
+            "No demographic test ran: no attribute varies (add `twins` to the sweep spec)."
+        ),
+        Heading(2, "Behavioural consistency across repeats"),
+        Table(
+            ["therapist", "metric", "cells", "sessions", "SD", "ICC", "k", "pass^k", "unscorable"],
+            [
+                [
+                    r.therapist,
+                    r.metric,
+                    str(r.n_cells),
+                    str(r.n_sessions),
+                    _num(r.sd),
+                    _num(r.icc),
+                    str(r.k),
+                    _num(r.pass_k),
+                    str(r.unscorable),
+                ]
+                for r in t.consistency.rows
+            ],
+        ),
+        Heading(2, "Deterioration"),
+        Table(
+            [
+                "therapist",
+                "severity",
+                "n",
+                "state-based",
+                "judge-based",
+                "agreement",
+                "kappa",
+                "unscorable",
+            ],
+            [
+                [
+                    r.therapist,
+                    r.severity,
+                    str(r.n),
+                    _pct(r.state_rate),
+                    _pct(r.judge_rate),
+                    _pct(r.agreement),
+                    _num(r.kappa),
+                    str(r.unscorable),
+                ]
+                for r in t.deterioration.rows
+            ],
+        ),
+        Heading(2, "Failure-mode rates (share of therapist turns)"),
+        Table(
+            ["therapist", "severity", "turns", *t.failure_modes.labels],
+            [
+                [
+                    r.therapist,
+                    r.severity,
+                    str(r.turns),
+                    *[_pct(r.rates.get(label)) for label in t.failure_modes.labels],
+                ]
+                for r in t.failure_modes.rows
+            ],
+        ),
+        Heading(2, "Judge agreement (Krippendorff's alpha, interval)"),
+        Table(
+            ["metric", "judges", "sessions", "pairable", "alpha", "unscorable", "note"],
+            [
+                [
+                    m.metric,
+                    str(len(m.judges)),
+                    str(m.n_sessions),
+                    str(m.pairable_sessions),
+                    _num(m.alpha),
+                    str(m.unscorable),
+                    m.reason or "",
+                ]
+                for m in t.judge_agreement.metrics
+            ],
+        )
+        if t.judge_agreement.metrics
+        else Paragraph("No judge panel scores in this run."),
+        Image(FIGURES["judge_agreement"], "judge agreement"),
+    )
+
+
+def _provenance(doc: Document, report: Report) -> None:
+    p = report.provenance
+    models = p["models"]
+    seeds = p["seeds"]
+    session_seeds = seeds["sessions"]
+    doc.add(
+        Heading(1, "Provenance"),
+        Bullets(
+            [
+                f"run {p['run_id']} ({p['run_name']}), {p['status']}"
+                + (f" ({p['stop_reason']})" if p["stop_reason"] else "")
+                + f", created {p['created_at']}, finished {p['finished_at'] or '-'}",
+                f"code version {p['code_version']} (report built with {p['report_code_version']})",
+                "therapists: "
+                + "; ".join(
+                    f"{t['label']} = {t['model']} ({t['mode']})" for t in models["therapists"]
+                ),
+                f"patient: {', '.join(models['patient']) or '-'}; tracker: {', '.join(models['tracker']) or '-'}",
+                f"judges: {', '.join(models['judges']) or 'none (judging off)'}",
+                f"rubric hash: {', '.join(p['rubric_hashes']) or '-'}",
+                "protocols: "
+                + "; ".join(
+                    f"{x['id']} v{x['version']} sha256 {x['hash']}" for x in p["protocols"]
+                ),
+                f"seeds: sweep {seeds['sweep']}, persona sample {seeds['persona_sample']}, analysis "
+                f"{seeds['analysis']}; {len(session_seeds)} session seeds"
+                + (
+                    f" ({', '.join(map(str, session_seeds[:8]))}{', ...' if len(session_seeds) > 8 else ''}; all in report.json)"
+                    if session_seeds
+                    else ""
+                ),
+                f"spend: ${p['spend']['usd']:.4f}, {p['spend']['tokens']:,} tokens",
+                f"gates: {p['gates']}",
+            ]
+        ),
+        Heading(1, "What these results are"),
+        Paragraph(STATEMENT),
+    )
