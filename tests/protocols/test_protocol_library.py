@@ -94,7 +94,9 @@ def test_max_turns_is_the_fallback_for_every_step(name: str):
         )
 
 
-def pe_patient(suds_in_exposure: list[int], risk_at: dict[int, str] | None = None):
+def pe_patient(
+    suds_in_exposure: list[int], risk_at: dict[int, str] | None = None, grounded: bool = False
+):
     """Cooperative PE patient: each step is done after its min_turns; SUDS follows the script."""
     state: dict[str, Any] = {"suds_peak": 40, "exposure_turns": 0, "risk": "low"}
 
@@ -109,7 +111,7 @@ def pe_patient(suds_in_exposure: list[int], risk_at: dict[int, str] | None = Non
         state["risk"] = (risk_at or {}).get(turn, state["risk"])
         protocol = load_protocol("pe")
         done = turns_in_step >= protocol.step(step).min_turns
-        return {"suds": suds, "suds_peak": state["suds_peak"], "suds_baseline": 40, "risk": state["risk"], "step_done": done, "engagement": 0.9}  # fmt: skip
+        return {"suds": suds, "suds_peak": state["suds_peak"], "suds_baseline": 40, "risk": state["risk"], "step_done": done, "engagement": 0.9, "avoidance_reinforced": grounded}  # fmt: skip
 
     return script
 
@@ -134,6 +136,13 @@ def test_pe_exposure_is_not_ended_early_by_a_quick_dip(pe):
     dipping = [90, 60, 90, 90, 90, 90, 90, 65, 60]
     _, spent = walk(pe, pe_patient(dipping))
     assert spent["2:imaginal_exposure"] == 8
+
+
+def test_pe_relief_from_grounding_is_not_habituation(pe):
+    # The therapist grounded the patient: SUDS fell, but exposure runs to its time limit.
+    path, spent = walk(pe, pe_patient([60, 75, 85, 50, 45, 40, 40], grounded=True))
+    assert spent["2:imaginal_exposure"] == 20
+    assert "hot_spots" not in path
 
 
 def test_pe_without_habituation_exposure_ends_at_its_time_limit(pe):
