@@ -1,0 +1,129 @@
+"""Plain rows the screens draw: what the store reader hands over from its worker thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tui.judging import Judgment, MetricSummary
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    """One line of the runs table."""
+
+    session_id: str
+    run_id: str | None
+    run_name: str | None
+    external_id: str | None
+    status: str
+    protocol: str
+    persona: str
+    therapist: str
+    severity: str | None
+    end_reason: str | None
+    deteriorated: bool | None
+    turns: int
+    cost_usd: float
+    created_at: str
+    score: float | None = None
+    needs_review: int = 0
+
+
+@dataclass(frozen=True)
+class RunListing:
+    """One run (a sweep, an ingest, a named batch) and how many of its sessions ended how."""
+
+    run_id: str
+    name: str
+    kind: str
+    status: str
+    stop_reason: str | None
+    sessions: int
+    done: int
+    failed: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    index: int
+    speaker: str
+    text: str
+    step: str | None
+    phase: str | None
+
+
+@dataclass(frozen=True)
+class StateRecord:
+    turn: int
+    step: str | None
+    suds: int | None
+    belief: int | None
+    risk: str | None
+    engagement: float | None
+    avoidance_reinforced: bool
+    events: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HitRecord:
+    turn: int
+    label: str
+    span: str
+
+
+@dataclass
+class SessionDetail:
+    """A stored session with everything the session panels show."""
+
+    session_id: str
+    status: str
+    end_reason: str | None
+    protocol: str
+    persona: str
+    therapist: str
+    patient: str
+    mode: str
+    severity: str | None
+    max_turns: int | None
+    deteriorated: bool | None
+    turns: list[TurnRecord] = field(default_factory=list)
+    states: list[StateRecord] = field(default_factory=list)
+    hits: list[HitRecord] = field(default_factory=list)
+    panel: list[Judgment] = field(default_factory=list)
+    scores: list[MetricSummary] = field(default_factory=list)
+    cited: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def evidence_turns(self) -> list[int]:
+        """Turns a judge cited, in order."""
+        return sorted(self.cited)
+
+
+@dataclass(frozen=True)
+class SweepProgress:
+    run_id: str
+    name: str
+    status: str
+    stop_reason: str | None
+    total: int | None
+    done: int
+    failed: int
+    running: int
+    cost_usd: float
+    tokens: int
+    per_minute: float | None
+    eta_seconds: float | None
+
+
+@dataclass(frozen=True)
+class SweepSession:
+    """One session of a sweep as the score tables need it."""
+
+    session_id: str
+    therapist: str
+    severity: str
+    persona_id: str
+    twin_group: str | None
+    demographics: dict
+    scores: dict[str, float | None]

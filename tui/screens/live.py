@@ -1,0 +1,257 @@
+"""Live: start a session from a form (or resume one) and watch it stream, with a stop key."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Button, Footer
+from textual.worker import Worker, WorkerState
+
+from tui.live_feed import EventBuffer
+from tui.session_start import RequestProblems, SessionRequest, default_request, prepare
+from tui.widgets.nav import NavBar
+from tui.widgets.session_form import SessionForm
+from tui.widgets.session_view import SessionView
+
+FLUSH_SECONDS = 0.05  # token deltas are drawn in batches at most this often
+
+
+def protocol_names() -> list[str]:
+    try:
+        from protocols import list_protocols
+
+        return [e.name for e in list_protocols() if e.protocol is not None and not e.shadowed]
+    except Exception:  # noqa: BLE001 - suggestions only; the form still takes any name or FILE
+        return ["pe", "cbt"]
+
+
+class LiveScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+r", "start", "Start", priority=True),
+        Binding("x", "stop", "Stop"),
+        Binding("R", "resume", "Resume"),
+        Binding("n", "new", "New session"),
+        Binding("o", "replay", "Open in replay"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.buffer = EventBuffer()
+        self.worker: Worker | None = None
+        self.session_id: str | None = None
+        self.phase = "form"  # form | preparing | running | judging | ended
+        self.judge_after = False
+        self.status = "fill in the form and press ctrl+r"
+
+    def compose(self) -> ComposeResult:
+        yield NavBar("live", id="nav")
+        yield SessionForm(self.app.form_defaults or default_request(), protocol_names(), id="form")
+        yield SessionView(id="live-view")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#live-view").display = False
+        self.set_interval(FLUSH_SECONDS, self.flush)
+        self._set_status(self.status)
+
+    def on_screen_resume(self) -> None:
+        target, self.app.resume_target = self.app.resume_target, None
+        if target:
+            self.resume(target)
+
+    @property
+    def view(self) -> SessionView:
+        return self.query_one("#live-view", SessionView)
+
+    @property
+    def form(self) -> SessionForm:
+        return self.query_one("#form", SessionForm)
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        )
+
+    def _set_status(self, text: str) -> None:
+        self.status = text
+        self.query_one("#nav", NavBar).set_detail(text)
+
+    def _show_view(self, show: bool) -> None:
+        self.form.display = not show
+        self.view.display = show
+        (self.view.transcript if show else self.form).focus()
+
+    # ------------------------------------------------------------------ events in
+
+    def flush(self) -> None:
+        """Draw what the session emitted since the last flush (one redraw per batch)."""
+        events = self.buffer.drain()
+        if not events:
+            return
+        self.view.apply(events)
+        for event in events:
+            name = type(event).__name__
+            if name == "SessionStarted":
+                self.session_id = event.session_id
+            elif name == "SessionEnded" and event.status == "done" and self.judge_after:
+                self.phase = "judging"
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        turns = len(self.view.transcript.turns)
+        step = self.view.steps.current or ""
+        who = self.session_id or ""
+        if self.phase == "running":
+            self._set_status(f"{who} running · turn {turns} · {step} · x stops")
+        elif self.phase == "judging":
+            self._set_status(f"{who} ended · judging…")
+
+    # ------------------------------------------------------------------ actions
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "f-start":
+            self.action_start()
+
+    def action_start(self) -> None:
+        if self.running or not self.form.display:
+            return
+        self.form.show_problems([])
+        self.worker = self.run_worker(
+            self._run_new(self.form.request()), group="session", exit_on_error=False
+        )
+
+    def action_stop(self) -> None:
+        if self.running and self.phase == "running":
+            self._set_status(f"{self.session_id or ''} stopping…")
+            self.worker.cancel()
+
+    def action_resume(self) -> None:
+        if not self.running and self.session_id and self.phase == "ended":
+            self.resume(self.session_id)
+
+    def action_new(self) -> None:
+        if self.running:
+            self.notify("a session is running: press x to stop it first", severity="warning")
+            return
+        self.phase = "form"
+        self._show_view(False)
+        self._set_status("fill in the form and press ctrl+r")
+
+    def action_replay(self) -> None:
+        if self.session_id:
+            self.app.open_replay(self.session_id)
+
+    def resume(self, session_id: str) -> None:
+        """Continue a stopped session from its last stored turn, here."""
+        if self.running:
+            self.notify("a session is already running here", severity="warning")
+            return
+        self.worker = self.run_worker(
+            self._run_resume(session_id), group="session", exit_on_error=False
+        )
+
+    # ------------------------------------------------------------------ workers
+
+    async def _run_new(self, request: SessionRequest) -> None:
+        from tui.warm_up import warm_up
+
+        self.phase = "preparing"
+        self._set_status("preparing (loading models and protocol)…")
+        try:
+            await asyncio.to_thread(warm_up)
+            config, judges = await asyncio.to_thread(prepare, request, self.app.db)
+        except RequestProblems as exc:
+            self.phase = "form"
+            self.form.show_problems(exc.problems)
+            self._set_status("fix the form and press ctrl+r")
+            return
+        from tui.protocol_source import protocol_for
+
+        self.session_id = None
+        self.view.start(
+            protocol_for(None, config.protocol), "judged when it ends" if judges else "not judged"
+        )
+        self._show_view(True)
+        await self._drive(config=config, judges=judges)
+
+    async def _run_resume(self, session_id: str) -> None:
+        from tui.protocol_source import protocol_for
+        from tui.store_reader import StoreReader
+        from tui.warm_up import warm_up
+
+        self.phase = "preparing"
+        self._set_status(f"resuming {session_id}…")
+        await asyncio.to_thread(warm_up)
+        reader = StoreReader(self.app.db_path)
+        try:
+            detail, text = await asyncio.to_thread(
+                lambda: (reader.session_detail(session_id), reader.protocol_text(session_id))
+            )
+        finally:
+            reader.close()
+        if detail is None:
+            self._set_status(f"no session {session_id}")
+            self.phase = "ended"
+            return
+        self.session_id = session_id
+        self.view.load(detail, protocol_for(text, detail.protocol))
+        self.view.show_cursor(max((t.index for t in detail.turns), default=-1))
+        self._show_view(True)
+        from simulator.models.config import load_settings
+
+        await self._drive(session_id=session_id, judges=list(load_settings().judges))
+
+    async def _drive(self, **how) -> None:
+        from simulator.session.service import drive_session
+
+        self.phase = "running"
+        self.judge_after = bool(how.get("judges"))
+        self._refresh_status()
+        try:
+            self.session_id = await drive_session(
+                self.app.db, self.app.db_path, subscribers=[self.buffer], **how
+            )
+        except asyncio.CancelledError:
+            self.flush()
+            self.view.transcript.drop_incomplete()
+            self.phase = "ended"
+            self._set_status(f"{self.session_id or ''} stopped · R resumes · n new session")
+            raise
+        except Exception as exc:  # noqa: BLE001 - shown, not raised: the UI outlives a bad session
+            self.flush()
+            self.phase = "ended"
+            problems = getattr(exc, "problems", None) or [f"{type(exc).__name__}: {exc}"]
+            self.view.scores.show([], note="; ".join(str(p) for p in problems))
+            self._set_status(f"{self.session_id or ''} failed: {problems[0]}")
+            return
+        self.flush()
+        await self._show_outcome()
+
+    async def _show_outcome(self) -> None:
+        from tui.store_reader import StoreReader
+
+        reader = StoreReader(self.app.db_path)
+        try:
+            detail = await asyncio.to_thread(reader.session_detail, self.session_id)
+        finally:
+            reader.close()
+        self.phase = "ended"
+        if detail is None:
+            return
+        self.view.detail = detail
+        self.view.show_scores(detail)
+        for hit in detail.hits:  # detectors may have run after the last event
+            self.view.transcript.add_hit(hit.turn, hit.label, hit.span)
+        det = {True: "deteriorated", False: "not deteriorated", None: ""}[detail.deteriorated]
+        ended = f"{detail.session_id} {detail.status} ({detail.end_reason or ''})"
+        self._set_status(f"{ended} · {len(detail.turns)} turns {det} · o replay · n new")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self.worker and event.state == WorkerState.ERROR:
+            self.phase = "ended"
+            self._set_status(f"error: {event.worker.error}")
