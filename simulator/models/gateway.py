@@ -8,6 +8,7 @@ attempt to the active usage sink.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
 import re
@@ -69,7 +70,7 @@ async def complete(
     call = CallContext(
         role=role,
         seed=seed,
-        json_schema=schema.model_json_schema() if schema else None,
+        json_schema=_json_schema(schema) if schema else None,
         context=context or {},
     )
     text = await _call_with_retries(
@@ -101,6 +102,11 @@ async def complete(
                 f"output does not match {schema.__name__} after one repair: {_short(second_error)}",
                 raw=text,
             ) from second_error
+
+
+@functools.cache
+def _json_schema(schema: type[BaseModel]) -> dict:
+    return schema.model_json_schema()  # generating it costs ~3 ms; schemas are classes, so cache
 
 
 def _spec_for(role: str, model: str | ModelSpec | None) -> ModelSpec:
@@ -183,7 +189,14 @@ async def _call_with_retries(
 
 
 def _request_kwargs(spec, call, messages, stream, max_tokens, temperature, timeout) -> dict:
-    kwargs: dict[str, Any] = {"model": spec.model, "messages": messages, "stream": stream}
+    # max_retries=0: the provider SDKs retry on their own by default; the gateway owns retries
+    # so that each attempt is counted and recorded.
+    kwargs: dict[str, Any] = {
+        "model": spec.model,
+        "messages": messages,
+        "stream": stream,
+        "max_retries": 0,
+    }
     if stream:
         kwargs["stream_options"] = {"include_usage": True}
     if call.seed is not None:

@@ -35,6 +35,10 @@ class SessionNodes:
             self.persona.intake_summary(self.config.intake) if self.config.intake != "none" else ""
         )
         self.tracker_schema = tracker_verdict_model(sorted({s.phase for s in self.protocol.steps}))
+        # rendered once: they do not change during a session, and rendering is not free
+        self.overview = self.protocol.overview()
+        self.card = self.persona.card()
+        self.first_name = self.persona.demographics.name.split()[0]
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -95,6 +99,7 @@ class SessionNodes:
         messages = prompts.therapist_messages(
             mode=self.config.mode,
             protocol=self.protocol,
+            overview=self.overview,
             step=step,
             transcript=transcript,
             intake=self.intake,
@@ -123,7 +128,8 @@ class SessionNodes:
         due = self._due_events(state, fired)
         fired.extend(event.id for event in due if event.once)
         messages = prompts.patient_messages(
-            persona=self.persona,
+            card=self.card,
+            name=self.first_name,
             step=step,
             transcript=transcript,
             state=state["patient"],

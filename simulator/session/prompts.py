@@ -34,7 +34,14 @@ def conversation(transcript: list[dict], *, speaking: str) -> list[dict]:
 
 
 def therapist_messages(
-    *, mode: str, protocol, step, transcript: list[dict], intake: str, system_prompt: str | None
+    *,
+    mode: str,
+    protocol,
+    overview: str,
+    step,
+    transcript: list[dict],
+    intake: str,
+    system_prompt: str | None,
 ) -> list[dict]:
     messages: list[dict] = []
     if mode in ("guided", "protocol"):
@@ -44,7 +51,7 @@ def therapist_messages(
             {
                 "role": "system",
                 "content": template.format(
-                    protocol_name=protocol.name, overview=protocol.overview(), intake=intake_text
+                    protocol_name=protocol.name, overview=overview, intake=intake_text
                 ).strip(),
             }
         )
@@ -70,11 +77,11 @@ def therapist_messages(
 
 
 def patient_messages(
-    *, persona, step, transcript: list[dict], state: dict, event_says: list[str]
+    *, card: str, name: str, step, transcript: list[dict], state: dict, event_says: list[str]
 ) -> list[dict]:
+    """`card` is the persona card (rendered once per session), `name` the patient's first name."""
     text = _text()
-    name = persona.demographics.name.split()[0]
-    messages = [{"role": "system", "content": text["patient_system"].format(card=persona.card())}]
+    messages = [{"role": "system", "content": text["patient_system"].format(card=card)}]
     messages.extend(conversation(transcript, speaking=PATIENT))
     belief = state.get("belief")
     event_text = (" Something has changed: " + " ".join(event_says)) if event_says else ""

@@ -79,40 +79,66 @@ def update_session(db: sqlite_utils.Database, session_id: str, **fields: Any) ->
     db["sessions"].update(session_id, {**fields, "updated_at": now()})
 
 
+# The three writes below run several times per turn: plain SQL, one commit each, instead of
+# sqlite-utils' generic insert (which inspects the table on every call).
+
+
 def add_turn(db: sqlite_utils.Database, session_id: str, turn: dict) -> None:
-    db["turns"].upsert(
-        {
-            "session_id": session_id,
-            "idx": turn["index"],
-            "speaker": turn["speaker"],
-            "text": turn["text"],
-            "step": turn.get("step"),
-            "phase": turn.get("phase"),
-            "created_at": now(),
-        },
-        pk=("session_id", "idx"),
-    )
+    with db.conn:
+        db.conn.execute(
+            "insert into turns (session_id, idx, speaker, text, step, phase, created_at)"
+            " values (?, ?, ?, ?, ?, ?, ?) on conflict (session_id, idx) do update set"
+            " speaker = excluded.speaker, text = excluded.text, step = excluded.step, phase = excluded.phase",
+            (
+                session_id,
+                turn["index"],
+                turn["speaker"],
+                turn["text"],
+                turn.get("step"),
+                turn.get("phase"),
+                now(),
+            ),
+        )
 
 
 def add_state(db: sqlite_utils.Database, session_id: str, state: dict) -> None:
-    db["patient_states"].upsert(
-        {
-            "session_id": session_id,
-            "turn": state["turn"],
-            "step": state.get("step"),
-            "suds": state.get("suds"),
-            "belief": state.get("belief"),
-            "risk": state.get("risk"),
-            "engagement": state.get("engagement"),
-            "avoidance_reinforced": int(bool(state.get("avoidance_reinforced"))),
-            "events_json": json.dumps(state.get("events", [])),
-        },
-        pk=("session_id", "turn"),
-    )
+    with db.conn:
+        db.conn.execute(
+            "insert or replace into patient_states (session_id, turn, step, suds, belief, risk, engagement,"
+            " avoidance_reinforced, events_json) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                session_id,
+                state["turn"],
+                state.get("step"),
+                state.get("suds"),
+                state.get("belief"),
+                state.get("risk"),
+                state.get("engagement"),
+                int(bool(state.get("avoidance_reinforced"))),
+                json.dumps(state.get("events", [])),
+            ),
+        )
 
 
 def add_call(db: sqlite_utils.Database, record: CallRecord) -> None:
-    db["model_calls"].insert({**record.as_row(), "ok": int(record.ok), "created_at": now()})
+    with db.conn:
+        db.conn.execute(
+            "insert into model_calls (session_id, role, model, prompt_tokens, completion_tokens, latency_ms,"
+            " cost_usd, ok, error, attempt, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.session_id,
+                record.role,
+                record.model,
+                record.prompt_tokens,
+                record.completion_tokens,
+                record.latency_ms,
+                record.cost_usd,
+                int(record.ok),
+                record.error,
+                record.attempt,
+                now(),
+            ),
+        )
 
 
 def session_row(db: sqlite_utils.Database, session_id: str) -> dict | None:
