@@ -52,6 +52,20 @@ def _input_error_types() -> tuple[type[BaseException], ...]:
     return (UserInputError, ProtocolError, PersonaError, SessionInputError, NotOurDatabase)
 
 
+def _click_error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """Abort and ClickException, from click and from the copy of click that typer bundles."""
+    import click
+    import typer.exceptions
+
+    aborts = (click.exceptions.Abort, typer.exceptions.Abort)
+    usage: tuple[type[BaseException], ...] = (click.ClickException,)
+    try:
+        from typer._click.exceptions import ClickException as BundledClickException
+    except ImportError:  # typer releases that use click itself
+        return aborts, usage
+    return aborts, (*usage, BundledClickException)
+
+
 def main() -> None:
     try:
         # standalone_mode=False returns the exit code instead of exiting, so that
@@ -61,12 +75,11 @@ def main() -> None:
         sys.exit(stop.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - sorted into input errors and bugs below
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:  # noqa: BLE001 - sorted into usage errors, input errors and bugs below
+        abort, usage_error = _click_error_types()
+        if isinstance(exc, abort):
             sys.exit(130)
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, usage_error):  # a bad flag or value: click's own one-line message
             exc.show()
             sys.exit(INPUT_ERROR_EXIT)
         if isinstance(exc, _input_error_types()):
