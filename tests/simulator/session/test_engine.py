@@ -110,3 +110,9 @@ async def test_model_failure_ends_the_session_with_error(tmp_path, monkeypatch):
     assert summary["status"] == "failed" and summary["end_reason"] == "error"
     assert "scripted/mute" in summary["error"]
     assert len(summary["turns"]) == 1, "the therapist turn before the failure is kept"
+
+
+async def test_a_scripted_session_opens_no_socket_beyond_loopback(tmp_path, loopback_only):
+    summary = await run(tmp_path / "s.db", max_turns=3)
+    assert summary["status"] == "done"
+    assert loopback_only == []
