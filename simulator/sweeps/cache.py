@@ -2,14 +2,29 @@
 
 Only requests that go through litellm are cached: remote providers (openai, anthropic,
 hosted_vllm, ...). The in-process providers (local/ and scripted/) bypass litellm and are
-never cached -- they cost nothing anyway.
+never cached -- they cost nothing anyway. Sweep sessions do not stream (nobody watches them
+live), which also keeps them clear of litellm's streaming cache-hit path.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+
+def _placeholder_soundfile() -> None:
+    """litellm imports its proxy's audio logging (which needs `soundfile`) on every cache hit,
+    even for chat completions. Without soundfile installed each hit would fail; a placeholder
+    module lets the import succeed. Chat completions never touch audio."""
+    if "soundfile" in sys.modules or importlib.util.find_spec("soundfile") is not None:
+        return
+    placeholder = types.ModuleType("soundfile")
+    placeholder.__doc__ = "placeholder: soundfile is not installed (audio is never used here)"
+    sys.modules["soundfile"] = placeholder
 
 
 def cache_dir_for(db_path: Path) -> Path:
@@ -20,15 +35,40 @@ def cache_dir_for(db_path: Path) -> Path:
 @contextmanager
 def disk_cache(directory: Path) -> Iterator[Path]:
     """Turn the litellm disk cache on in `directory` for the duration of the block."""
-    from litellm.caching.caching import Cache
-
     from simulator.models._litellm import litellm
 
-    ll = litellm()
+    ll = litellm()  # first: it sets up litellm offline before anything imports it
+    from litellm.caching.caching import Cache
+
+    _placeholder_soundfile()
+
     directory.mkdir(parents=True, exist_ok=True)
     previous = ll.cache
     ll.cache = Cache(type="disk", disk_cache_dir=str(directory))
     try:
-        yield directory
+        with _free_cache_hits():
+            yield directory
     finally:
         ll.cache = previous
+
+
+@contextmanager
+def _free_cache_hits() -> Iterator[None]:
+    """Record a cache hit as costing nothing: litellm prices a cached response by its usage,
+    as if it had been paid for again. The tokens stay recorded (they are the session's size)."""
+    from simulator.models import gateway
+
+    original = gateway._usage
+
+    def usage(ll, response, model: str) -> dict:
+        recorded = original(ll, response, model)
+        hidden = getattr(response, "_hidden_params", None) or {}
+        if hidden.get("cache_hit"):
+            recorded = {**recorded, "cost_usd": 0.0}
+        return recorded
+
+    gateway._usage = usage
+    try:
+        yield
+    finally:
+        gateway._usage = original

@@ -120,7 +120,7 @@ def _templates(loaded: LoadedSpec) -> dict[tuple[int, str], Any]:
                 seed=0,
                 intake=spec.intake,
                 therapist_label=therapist.label,
-            )
+            ).model_copy(update={"stream": False})  # nobody watches a sweep session live
     return templates
 
 

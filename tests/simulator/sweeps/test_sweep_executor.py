@@ -1,0 +1,138 @@
+"""Running sweeps: every planned session once, failures isolated, budget stop, limits, cache."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sweep_helpers import run_sweep, spec_data, turn_indices, write_spec
+from typer.testing import CliRunner
+
+from simulator.sweeps import plan_counts
+from simulator.testing import FixedLatency, LoopbackConfig, LoopbackServer
+
+
+def test_a_sweep_runs_every_planned_session_once(tmp_path):
+    spec = write_spec(tmp_path, spec_data(repeats=2))
+    db, run_id, outcome = run_sweep(spec, tmp_path / "p.db")
+    assert outcome.status == "done" and outcome.stop_reason is None
+    assert outcome.counts == {
+        "total": 4,
+        "done": 4,
+        "failed": 0,
+        "not_started": 0,
+        "interrupted": 0,
+    }
+    plan = list(db.query("select * from sweep_plan where run_id = ?", [run_id]))
+    sessions = list(db.query("select * from sessions where run_id = ?", [run_id]))
+    assert len(sessions) == 4 and {p["session_id"] for p in plan} == {s["id"] for s in sessions}
+    for session in sessions:
+        assert turn_indices(db, session["id"]) == list(range(4))  # 2 exchanges
+    run = db["runs"].get(run_id)
+    assert (run["kind"], run["status"]) == ("sweep", "done")
+    assert outcome.spent.tokens == sum(
+        r["prompt_tokens"] + r["completion_tokens"] for r in db["model_calls"].rows
+    )
+
+
+def test_one_failing_session_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
+    from simulator.session import runner
+
+    real = runner.run_session
+    calls = {"n": 0}
+
+    async def flaky(db, session_id, checkpoints, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("the therapist endpoint fell over")
+        return await real(db, session_id, checkpoints, **kwargs)
+
+    monkeypatch.setattr(runner, "run_session", flaky)
+    spec = write_spec(
+        tmp_path, spec_data(personas={"sample": {"n": 4, "seed": 3, "modality": "pe"}})
+    )
+    db, run_id, outcome = run_sweep(spec, tmp_path / "p.db")
+    assert outcome.counts["done"] == 3 and outcome.counts["failed"] == 1
+    (failed,) = db.query("select * from sessions where run_id = ? and status = 'failed'", [run_id])
+    assert "the therapist endpoint fell over" in failed["error"]
+    assert outcome.status == "done"  # a failed session does not stop the run
+
+
+def test_budget_stops_new_sessions_and_reports_the_spend(tmp_path):
+    from simulator.cli.main import app
+
+    spec = write_spec(
+        tmp_path,
+        spec_data(
+            personas={"sample": {"n": 6, "seed": 3, "modality": "pe"}},
+            budget={"max_tokens": 30_000},  # a 2-exchange scripted session spends ~10k tokens
+        ),
+    )
+    db_path = tmp_path / "p.db"
+    result = CliRunner().invoke(app, ["sweep", str(spec), "--db", str(db_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "stopped: budget" in result.output and "spent $0.0000 and" in result.output
+    from simulator.store import open_db
+
+    db = open_db(db_path)
+    (run,) = db["runs"].rows
+    assert (run["status"], run["stop_reason"]) == ("stopped", "budget")
+    counts = plan_counts(db, run["id"])
+    assert 1 <= counts["done"] < counts["total"] == 6
+    spent = sum(r["prompt_tokens"] + r["completion_tokens"] for r in db["model_calls"].rows)
+    largest = max(
+        row[0]
+        for row in db.execute(
+            "select sum(prompt_tokens + completion_tokens) from model_calls group by session_id"
+        ).fetchall()
+    )
+    assert spent <= 30_000 + largest // 2, "no session started that was expected to overrun"
+    assert f"{spent:,} tokens" in result.output
+
+
+@pytest.fixture
+def loopback(monkeypatch):
+    monkeypatch.setenv("LOOPBACK_KEY", "sk-test-not-real")
+    with LoopbackServer(LoopbackConfig(seed=2, latency=FixedLatency(seconds=0.05))) as server:
+        yield server
+
+
+def _remote_therapist(server) -> dict:
+    return {
+        "label": "remote",
+        "model": "openai/gpt-4o-mini",  # a priced model name, served by the loopback server
+        "api_base": server.base_url,
+        "api_key_env": "LOOPBACK_KEY",
+    }
+
+
+def test_provider_limit_bounds_requests_in_flight(tmp_path, loopback):
+    spec = write_spec(
+        tmp_path,
+        spec_data(
+            personas={"sample": {"n": 3, "seed": 3, "modality": "pe"}},
+            therapists=[_remote_therapist(loopback)],
+            concurrency=3,
+            limits={"openai": {"max_parallel": 1}},
+        ),
+    )
+    _, _, outcome = run_sweep(spec, tmp_path / "p.db")
+    assert outcome.counts["done"] == 3
+    stats = loopback.stats()
+    assert stats.requests == 6 and stats.peak_in_flight == 1
+
+
+def test_disk_cache_makes_an_identical_rerun_call_no_remote_model(tmp_path, loopback):
+    data = spec_data(therapists=[_remote_therapist(loopback)], cache=True)
+    spec = write_spec(tmp_path, data)
+    _, _, paid = run_sweep(spec, tmp_path / "runs" / "p.db")
+    first = loopback.stats().requests
+    assert first == 4 and paid.spent.usd > 0
+    _, _, outcome = run_sweep(spec, tmp_path / "runs" / "p.db")  # a second, identical run
+    assert outcome.counts["done"] == 2
+    assert loopback.stats().requests == first, "every remote request was served from the cache"
+    assert outcome.spent.usd == 0.0 and outcome.spent.tokens == paid.spent.tokens
+    assert (tmp_path / "runs" / "cache").is_dir()
+    assert os.environ["LOOPBACK_KEY"] not in (tmp_path / "runs" / "p.db").read_bytes().decode(
+        "latin-1"
+    )
