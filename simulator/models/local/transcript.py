@@ -2,9 +2,10 @@
 
 The embedded model has no chat template: chat-formatted prompts give junk, while a short
 header followed by `Label: line` turns, ending with the next speaker's label, gives short
-on-topic lines. System messages that come after the conversation (per-turn guidance) are
-rendered last, right before the label, so that everything above them stays a stable prefix
-and the model's KV cache can be reused from one turn to the next.
+on-topic lines. System messages that come after the conversation (per-turn guidance such as
+the current protocol step) join the header: right before the label, a base model copies
+them instead of speaking. They change only when the step changes, so within a step the
+prompt still grows by appending and the KV cache is reused from one turn to the next.
 """
 
 from __future__ import annotations
@@ -33,11 +34,9 @@ def render(
             turns.extend(f"[{note}]" for note in trailing_notes)
             trailing_notes = []
         turns.append(f"{label_of(message)}: {' '.join(content.split())}")
-    parts = ["\n".join(header).strip()] if header else []
+    parts = ["\n".join([*header, *trailing_notes]).strip()] if header or trailing_notes else []
     if turns:
         parts.append("\n".join(turns))
-    if trailing_notes:
-        parts.append("\n".join(f"[{note}]" for note in trailing_notes))
     prompt = "\n\n".join(p for p in parts if p)
     if json_output:
         return f"{prompt}\n{JSON_CUE} "
