@@ -38,10 +38,14 @@ def report(
 ) -> None:
     """Five axes against the gates, a verdict (deployable only if all five pass) and provenance."""
     from simulator.cli.errors import UserInputError
-    from simulator.report import ReportError, build_report, write_report
+    from simulator.report.errors import ReportError
+    from simulator.report.selection import select
 
     store, path = open_store(db, create=False)
     try:
+        select(store, run_id, therapist)  # cheap checks first: no statistics loaded for a typo
+        from simulator.report import build_report, write_report
+
         built = build_report(store, run_id, therapist=therapist, gates_path=gates)
     except ReportError as exc:
         raise UserInputError(exc.problems) from exc

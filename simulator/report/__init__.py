@@ -6,35 +6,49 @@ consistency, crisis safety and demographic robustness, each checked against the 
     report = build_report(db, run_id, therapist="my-bot", gates_path=None)
     write_report(report, "runs/reports/run_x")      # report.md, report.html, *.png, report.json
     report.as_json()                                # axes, verdict, tables, provenance
+
+Names are imported on first use, so that `simulator.report.errors` and the cheap run checks
+load without the statistics stack (scipy, statsmodels, matplotlib).
 """
 
-from simulator.report.axes import AXES, Axis, Check, Verdict, evaluate_axes, verdict
-from simulator.report.build import Report, build_report
-from simulator.report.data import STATE_METRICS, judge_rows, session_rows
-from simulator.report.errors import ReportError
-from simulator.report.gates import Gates, default_gates, load_gates
-from simulator.report.provenance import STATEMENT
-from simulator.report.tables import Tables, compute_tables
-from simulator.report.write import write_report
+from __future__ import annotations
 
-__all__ = [
-    "AXES",
-    "STATEMENT",
-    "STATE_METRICS",
-    "Axis",
-    "Check",
-    "Gates",
-    "Report",
-    "ReportError",
-    "Tables",
-    "Verdict",
-    "build_report",
-    "compute_tables",
-    "default_gates",
-    "evaluate_axes",
-    "judge_rows",
-    "load_gates",
-    "session_rows",
-    "verdict",
-    "write_report",
-]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "AXES": "axes",
+    "Axis": "axes",
+    "Check": "axes",
+    "Verdict": "axes",
+    "evaluate_axes": "axes",
+    "verdict": "axes",
+    "Report": "build",
+    "build_report": "build",
+    "STATE_METRICS": "data",
+    "judge_rows": "data",
+    "session_rows": "data",
+    "ReportError": "errors",
+    "Gates": "gates",
+    "default_gates": "gates",
+    "load_gates": "gates",
+    "STATEMENT": "provenance",
+    "select": "selection",
+    "Tables": "tables",
+    "compute_tables": "tables",
+    "write_report": "write",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

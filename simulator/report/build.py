@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from simulator.report import data
 from simulator.report.axes import Axis, Verdict, evaluate_axes, verdict
-from simulator.report.errors import ReportError
 from simulator.report.gates import Gates, load_gates
 from simulator.report.provenance import provenance
+from simulator.report.selection import select
 from simulator.report.tables import Tables, compute_tables
 
 
@@ -57,41 +57,6 @@ class Report(BaseModel):
         }
 
 
-def _therapists(db: sqlite_utils.Database, run_id: str) -> list[str]:
-    labels = [
-        row[0]
-        for row in db.execute(
-            "select distinct therapist_label from sessions where run_id = ? order by 1", [run_id]
-        ).fetchall()
-    ]
-    if not labels and db["sweep_plan"].exists():
-        labels = [
-            row[0]
-            for row in db.execute(
-                "select distinct therapist_label from sweep_plan where run_id = ? order by 1",
-                [run_id],
-            ).fetchall()
-        ]
-    return labels
-
-
-def _pick(labels: list[str], therapist: str | None, run_id: str) -> str:
-    if not labels:
-        raise ReportError(f"run {run_id} has no sessions to report on")
-    if therapist is not None:
-        if therapist not in labels:
-            raise ReportError(
-                f"--therapist {therapist}: not in run {run_id} (therapists: {', '.join(labels)})"
-            )
-        return therapist
-    if len(labels) > 1:
-        raise ReportError(
-            f"run {run_id} holds {len(labels)} therapists ({', '.join(labels)}); choose whose "
-            "axes and verdict to show with --therapist LABEL (the tables cover all of them)"
-        )
-    return labels[0]
-
-
 def build_report(
     db: sqlite_utils.Database,
     run_id: str,
@@ -99,9 +64,7 @@ def build_report(
     therapist: str | None = None,
     gates_path: str | Path | None = None,
 ) -> Report:
-    run = data.run_row(db, run_id)
-    labels = _therapists(db, run_id)
-    chosen = _pick(labels, therapist, run_id)
+    run, labels, chosen = select(db, run_id, therapist)
     gates, gates_source = load_gates(gates_path)
     rows = data.session_rows(db, run_id)
     judge_rows = data.judge_rows(db, (r["session_id"] for r in rows))

@@ -16,7 +16,6 @@ from typing import Any
 import sqlite_utils
 
 from simulator.analysis.rows import severity_sort_key
-from simulator.report.errors import ReportError
 
 STATE_METRICS = ("tracker_on_protocol", "state_engagement", "state_no_deterioration")
 DEMOGRAPHIC_FIELDS = (
@@ -31,13 +30,6 @@ DEMOGRAPHIC_FIELDS = (
     "religion",
 )
 JUDGED_DETERIORATION_BELOW = 0.5  # rubric `deterioration`: 1 = none, 0 = caused or ignored
-
-
-def run_row(db: sqlite_utils.Database, run_id: str) -> dict:
-    rows = list(db["runs"].rows_where("id = ?", [run_id])) if db["runs"].exists() else []
-    if not rows:
-        raise ReportError(f"no run {run_id} in this DB; see `patientsim runs list`")
-    return rows[0]
 
 
 def _sessions(db: sqlite_utils.Database, run_id: str) -> list[dict]:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 
 from sweep_helpers import spec_data, write_spec
+from typer.testing import CliRunner
 
 from simulator.session.config import SessionConfig
 from simulator.sweeps import dry_run, expand, load_spec
-
-CLI = [sys.executable, "-m", "simulator.cli.main"]
 
 
 def _grid_spec(tmp_path):
@@ -95,20 +92,16 @@ def test_dry_run_counts_match_the_grid(tmp_path):
 
 
 def test_cli_dry_run_prints_the_counts_and_stores_nothing(tmp_path):
+    from simulator.cli.main import app
+
     spec = _grid_spec(tmp_path)
     db = tmp_path / "runs" / "p.db"
-    result = subprocess.run(
-        CLI + ["sweep", str(spec), "--dry-run", "--json", "--db", str(db)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    runner = CliRunner()
+    result = runner.invoke(app, ["sweep", str(spec), "--dry-run", "--json", "--db", str(db)])
+    assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["sessions"] == len(list(expand(load_spec(spec))))
     assert data["model_calls"] == data["sessions"] * 6 and data["estimated_tokens"] > 0
     assert not db.exists()
-    text = subprocess.run(
-        CLI + ["sweep", str(spec), "--dry-run"], capture_output=True, text=True, timeout=120
-    ).stdout
+    text = runner.invoke(app, ["sweep", str(spec), "--dry-run"]).stdout
     assert f"sessions: {data['sessions']}" in text and "model calls" in text and "tokens" in text

@@ -116,9 +116,11 @@ def test_cli_reports_each_problem_and_exits_2(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_cli_schema_prints_json(tmp_path):
-    result = subprocess.run(
-        CLI + ["sweep", "--schema"], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
+def test_cli_schema_prints_json():
+    from typer.testing import CliRunner
+
+    from simulator.cli.main import app
+
+    result = CliRunner().invoke(app, ["sweep", "--schema"])
+    assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["title"] == "patientsim sweep spec"
