@@ -36,7 +36,11 @@ class SessionNodes:
         )
         self.tracker_schema = tracker_verdict_model(sorted({s.phase for s in self.protocol.steps}))
         # rendered once: they do not change during a session, and rendering is not free
-        self.overview = self.protocol.overview()
+        self.overview = (
+            prompts.step_outline(self.protocol)
+            if self.config.mode == "guided"
+            else self.protocol.overview()
+        )
         self.card = self.persona.card()
         self.first_name = self.persona.demographics.name.split()[0]
 

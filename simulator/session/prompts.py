@@ -14,6 +14,13 @@ import yaml
 THERAPIST, PATIENT = "Therapist", "Patient"
 
 
+def step_outline(protocol) -> str:
+    """A short outline of the protocol for guided mode, where the current step's goal comes
+    separately each turn (the full overview is for `protocol` mode, which gets nothing else)."""
+    steps = "; ".join(f"{s.title} ({s.phase})" for s in protocol.steps if not s.terminal)
+    return f"{protocol.name}. Steps: {steps}."
+
+
 @cache
 def _text() -> dict[str, str]:
     return yaml.safe_load(
