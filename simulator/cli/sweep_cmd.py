@@ -92,7 +92,7 @@ def _sweep(
     if json_out:
         print_json(outcome.as_dict())
     else:
-        _print_outcome(outcome)
+        _print_outcome(outcome, path)
     if outcome.counts["failed"]:
         raise typer.Exit(1)
 
@@ -114,7 +114,9 @@ def _execute(store, path, run_id, concurrency, budget, quiet):
         raise typer.Exit(130) from None
 
 
-def _print_outcome(outcome) -> None:
+def _print_outcome(outcome, db_path: Path) -> None:
+    from simulator.store import default_db_path
+
     counts = outcome.counts
     spend = f"spent ${outcome.spent.usd:.4f} and {outcome.spent.tokens:,} tokens"
     state = outcome.status if not outcome.stop_reason else f"stopped: {outcome.stop_reason}"
@@ -124,4 +126,5 @@ def _print_outcome(outcome) -> None:
     )
     if outcome.stop_reason:
         print(f"continue with: patientsim sweep --resume {outcome.run_id}")
-    print(f"report: patientsim report {outcome.run_id} --out runs/reports/{outcome.run_id}")
+    db = "" if Path(db_path) == default_db_path() else f" --db {db_path}"
+    print(f"report: patientsim report {outcome.run_id}{db}")

@@ -28,8 +28,11 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path: Path) -> str:
-    fig.tight_layout()
+def _save(fig, path: Path, *, left: float | None = None) -> str:
+    if left is None:
+        fig.tight_layout()
+    else:  # long tick labels: a fixed margin, which tight_layout sometimes gets wrong
+        fig.subplots_adjust(left=left, right=0.97, top=0.92, bottom=0.12)
     fig.savefig(path, dpi=DPI, format="png")
     _pyplot().close(fig)
     return path.name
@@ -124,7 +127,7 @@ def demographic_forest_plot(tables: Tables, path: Path) -> str:
     tests = sorted(tests, key=lambda item: (not item[1].flagged, -(item[1].gap or 0.0)))
     tests = tests[:MAX_FOREST_ROWS]
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.5, 0.35 * len(tests) + 1.4))
+    fig, ax = plt.subplots(figsize=(9.5, 0.35 * len(tests) + 1.6))
     for y, (_, t) in enumerate(reversed(tests)):
         low = t.gap - (t.gap_ci_low if t.gap_ci_low is not None else t.gap)
         high = (t.gap_ci_high if t.gap_ci_high is not None else t.gap) - t.gap
@@ -142,7 +145,7 @@ def demographic_forest_plot(tables: Tables, path: Path) -> str:
     ax.legend(fontsize=8)
     shown = f" (largest {len(tests)} of {total})" if total > len(tests) else ""
     ax.set_title(f"Demographic robustness: gaps{shown}")
-    return _save(fig, path)
+    return _save(fig, path, left=0.42)
 
 
 def failure_modes_plot(tables: Tables, path: Path) -> str:

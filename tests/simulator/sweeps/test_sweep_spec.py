@@ -124,3 +124,16 @@ def test_cli_schema_prints_json():
     result = CliRunner().invoke(app, ["sweep", "--schema"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["title"] == "patientsim sweep spec"
+
+
+def test_shipped_examples_are_valid_specs():
+    from pathlib import Path
+
+    from simulator.sweeps.spec import SweepSpec
+    from simulator.sweeps.yaml_file import read_model
+
+    examples = Path(__file__).parents[3] / "simulator" / "sweeps" / "examples"
+    scripted = load_spec(examples / "scripted_bias.yaml")  # runs offline: fully checked
+    assert {t.model for t in scripted.spec.therapists} == {"scripted/adherent", "scripted/biased"}
+    remote, _ = read_model(examples / "remote_models.yaml", SweepSpec, SweepError)  # needs keys
+    assert remote.cache and remote.budget.max_usd == 25.0 and remote.limits["openai"].max_parallel
