@@ -127,11 +127,11 @@ class _Executor:
             while self.guard.budget is not None and not self.guard.knows_cost and self.in_flight:
                 self.finished_one.clear()
                 await self.finished_one.wait()
-            if not self.guard.may_start(self.in_flight):
-                self.stop_reason = "budget"
-                return
             item = next(pending, None)
             if item is None:
+                return
+            if not self.guard.may_start(self.in_flight):
+                self.stop_reason = "budget"  # `item` stays unstarted in the plan
                 return
             self.in_flight += 1
             self.started += 1
