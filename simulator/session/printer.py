@@ -36,15 +36,17 @@ class ConsolePrinter:
                 f"therapist {event.therapist} ({event.mode}), patient {event.patient}, max {event.max_turns} turns\n"
             )
         elif isinstance(event, TurnDelta):
+            text = event.text
             if self._open_turn != event.index:
                 self._open_turn = event.index
+                text = text.lstrip()  # models often open with a space or a newline
                 write(
                     self._paint(
                         f"\n[{event.index}] {event.speaker.capitalize()}: ",
                         _COLOURS.get(event.speaker, ""),
                     )
                 )
-            write(event.text)
+            write(text)
         elif isinstance(event, TurnCompleted):
             if self._open_turn != event.index:  # nothing was streamed for this turn
                 write(

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model, field_validator
 
 RiskLevel = Literal["none", "low", "moderate", "high", "imminent"]
 
 
 class PatientTurn(BaseModel):
-    utterance: str = Field(description="What the patient says next, in their own voice.")
+    # No max_length: llama.cpp expands {0,N} into N nested grammar rules, which makes
+    # grammar-constrained sampling crawl; max_tokens bounds the reply instead.
+    utterance: str = Field(
+        min_length=3, description="What the patient says next, in their own voice."
+    )
     suds: int = Field(ge=0, le=100, description="Distress now, 0-100.")
     belief: int | None = Field(
         None, ge=0, le=100, description="Belief in the automatic thought now, 0-100 (CBT)."
@@ -18,8 +22,17 @@ class PatientTurn(BaseModel):
     risk: RiskLevel = Field(description="Current suicide risk.")
     engagement: int = Field(ge=0, le=100, description="Engagement now, 0-100.")
     disclosures: list[str] = Field(
-        default_factory=list, description="Anything newly disclosed this turn."
+        default_factory=list, max_length=3, description="Anything newly disclosed this turn."
     )
+
+    @field_validator("suds", "belief", "engagement", mode="before")
+    @classmethod
+    def _clamp_scale(cls, value):
+        """A self-report outside 0-100 is read as the nearest end of the scale. llama.cpp's JSON
+        grammar does not enforce numeric bounds, and the state rules clamp moves anyway."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return max(0, min(100, int(value)))
+        return value
 
 
 def tracker_verdict_model(phases: list[str]) -> type[BaseModel]:
