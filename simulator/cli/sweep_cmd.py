@@ -73,9 +73,11 @@ def _sweep(
         raise UserInputError("give a sweep SPEC file or --resume RUN_ID (one of them)")
     if resume and dry_run:
         raise UserInputError("--dry-run plans a SPEC; it cannot be combined with --resume")
+    if budget_usd is not None and budget_usd <= 0:
+        raise UserInputError(f"--budget-usd {budget_usd}: give a limit above 0")
     budget = None
     if budget_usd is not None or budget_tokens is not None:
-        budget = Budget(max_usd=budget_usd or None, max_tokens=budget_tokens)
+        budget = Budget(max_usd=budget_usd, max_tokens=budget_tokens)
     if spec is not None:
         loaded = load_spec(spec)
         if dry_run:

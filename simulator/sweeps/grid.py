@@ -14,6 +14,7 @@ from typing import Any
 
 from simulator.sweeps.loading import (
     LoadedSpec,
+    distribution_ref,
     protocol_accepts,
     resolve_file,
     therapist_model_spec,
@@ -63,7 +64,7 @@ def persona_variants(loaded: LoadedSpec, persona) -> Iterator[Any]:
             persona,
             vary=spec.twins.vary,
             values=spec.twins.values or None,
-            distribution=spec.twins.distribution,
+            distribution=distribution_ref(spec.twins.distribution, loaded.base_dir),
         )
         if spec.twins is not None
         else [persona]

@@ -44,7 +44,7 @@ def check_spec(spec: SweepSpec, path: Path, lines: LineMap) -> LoadedSpec:
     patient, tracker, judges = _models(spec, lines, problems)
     _therapists(spec, path.parent, lines, problems)
     if base and protocols and not problems:
-        _twins_and_severities(spec, base, lines, problems)
+        _twins_and_severities(spec, base, path.parent, lines, problems)
         _modalities(protocols, base, lines, problems)
     if problems:
         raise SweepError(problems)
@@ -57,6 +57,11 @@ def resolve_file(ref: str, base_dir: Path) -> Path | None:
     if not candidate.is_absolute():
         candidate = base_dir / candidate
     return candidate.resolve() if candidate.is_file() else None
+
+
+def distribution_ref(name: str, base_dir: Path) -> str | Path:
+    """A distribution file beside the spec, or the name of a shipped distribution."""
+    return resolve_file(name, base_dir) or name
 
 
 def _protocols(spec: SweepSpec, base_dir: Path, lines: LineMap, problems: list[str]) -> dict:
@@ -83,16 +88,13 @@ def _base_personas(spec: SweepSpec, base_dir: Path, lines: LineMap, problems: li
     source = spec.personas
     if source.sample is not None:
         s = source.sample
-        distribution: str | Path = s.distribution
-        if local := resolve_file(s.distribution, base_dir):
-            distribution = local
         try:
             return personas.sample(
                 s.n,
                 s.seed,
                 modality=s.modality,
                 severity=s.severity,
-                distribution=distribution,
+                distribution=distribution_ref(s.distribution, base_dir),
                 stratify=s.stratify,
             )
         except PersonaError as exc:
@@ -174,7 +176,9 @@ def _therapists(spec: SweepSpec, base_dir: Path, lines: LineMap, problems: list[
             )
 
 
-def _twins_and_severities(spec: SweepSpec, base: list, lines: LineMap, problems: list[str]):
+def _twins_and_severities(
+    spec: SweepSpec, base: list, base_dir: Path, lines: LineMap, problems: list[str]
+) -> None:
     import personas
     from personas import PersonaError
 
@@ -184,7 +188,7 @@ def _twins_and_severities(spec: SweepSpec, base: list, lines: LineMap, problems:
                 base[0],
                 vary=spec.twins.vary,
                 values=spec.twins.values or None,
-                distribution=spec.twins.distribution,
+                distribution=distribution_ref(spec.twins.distribution, base_dir),
             )
         except PersonaError as exc:
             problems.extend(lines.at(("twins",), f"twins: {p}") for p in exc.problems)

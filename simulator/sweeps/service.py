@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 
 from simulator.sweeps.grid import expand
@@ -38,6 +40,10 @@ def plan_sweep(db: sqlite_utils.Database, loaded: LoadedSpec) -> str:
         },
     )
     db["runs"].update(run_id, {"status": "planning"})
-    store_plan(db, run_id, expand(loaded))
-    db["runs"].update(run_id, {"status": "running"})
+    total = store_plan(db, run_id, expand(loaded))
+    stored = json.loads(db["runs"].get(run_id)["spec_json"])
+    stored["total_sessions"] = total  # the grid size, for readers that do not count the plan
+    db["runs"].update(
+        run_id, {"status": "running", "spec_json": json.dumps(stored, sort_keys=True)}
+    )
     return run_id

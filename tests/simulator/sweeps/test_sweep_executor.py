@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -30,6 +31,7 @@ def test_a_sweep_runs_every_planned_session_once(tmp_path):
         assert turn_indices(db, session["id"]) == list(range(4))  # 2 exchanges
     run = db["runs"].get(run_id)
     assert (run["kind"], run["status"]) == ("sweep", "done")
+    assert json.loads(run["spec_json"])["total_sessions"] == 4
     assert outcome.spent.tokens == sum(
         r["prompt_tokens"] + r["completion_tokens"] for r in db["model_calls"].rows
     )
