@@ -3,9 +3,12 @@
 The embedded model has no chat template: chat-formatted prompts give junk, while a short
 header followed by `Label: line` turns, ending with the next speaker's label, gives short
 on-topic lines. System messages that come after the conversation (per-turn guidance such as
-the current protocol step) join the header: right before the label, a base model copies
-them instead of speaking. They change only when the step changes, so within a step the
-prompt still grows by appending and the KV cache is reused from one turn to the next.
+the current protocol step) join the header when the model is to speak: right before the
+label, a base model copies them instead of speaking; they change only when the step changes,
+so within a step the prompt grows by appending and the KV cache is reused. When the model is
+to answer in JSON (a grammar forces the shape, so nothing gets copied) they come last, right
+before the JSON cue: they change every turn (the patient's current state), and at the end
+they leave the whole transcript above them as a reusable prefix.
 """
 
 from __future__ import annotations
@@ -34,9 +37,12 @@ def render(
             turns.extend(f"[{note}]" for note in trailing_notes)
             trailing_notes = []
         turns.append(f"{label_of(message)}: {' '.join(content.split())}")
-    parts = ["\n".join([*header, *trailing_notes]).strip()] if header or trailing_notes else []
+    top = header if json_output else [*header, *trailing_notes]
+    parts = ["\n".join(top).strip()] if top else []
     if turns:
         parts.append("\n".join(turns))
+    if json_output and trailing_notes:
+        parts.append("\n".join(trailing_notes))
     prompt = "\n\n".join(p for p in parts if p)
     if json_output:
         return f"{prompt}\n{JSON_CUE} "

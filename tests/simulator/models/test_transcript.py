@@ -32,8 +32,10 @@ def test_trailing_guidance_joins_the_header_so_the_turns_stay_an_appendable_pref
     assert longer.startswith(prompt.removesuffix("Therapist:"))
 
 
-def test_json_output_ends_with_a_json_cue():
-    assert render(MESSAGES, json_output=True).endswith("JSON: ")
+def test_json_output_puts_per_turn_notes_last_then_the_json_cue():
+    prompt = render(MESSAGES, json_output=True)
+    assert prompt.startswith("A therapy session.\n\nTherapist: How was your week?")
+    assert prompt.endswith("I avoided the road.\n\nCurrent step: exposure.\nJSON: ")
 
 
 def test_stops_at_a_blank_line_or_any_speaker_label():
