@@ -247,9 +247,9 @@ class LiveScreen(Screen):
         self.view.show_scores(detail)
         for hit in detail.hits:  # detectors may have run after the last event
             self.view.transcript.add_hit(hit.turn, hit.label, hit.span)
-        det = {True: "deteriorated", False: "not deteriorated", None: ""}[detail.deteriorated]
+        det = {True: " · deteriorated", False: "", None: ""}[detail.deteriorated]
         ended = f"{detail.session_id} {detail.status} ({detail.end_reason or ''})"
-        self._set_status(f"{ended} · {len(detail.turns)} turns {det} · o replay · n new")
+        self._set_status(f"{ended} · {len(detail.turns)} turns{det}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self.worker and event.state == WorkerState.ERROR:

@@ -7,6 +7,7 @@ they are stored and the cursor stays on the newest.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -73,8 +74,10 @@ class ReplayScreen(Screen):
     # ------------------------------------------------------------------ loading
 
     def open(self, session_id: str) -> None:
+        if self.loading == session_id:
+            return
         self.loading = session_id
-        self.run_worker(self._load(session_id), group="replay-load", exclusive=True)
+        self.run_worker(partial(self._load, session_id), group="replay-load", exclusive=True)
 
     async def _load(self, session_id: str) -> None:
         def read():

@@ -46,8 +46,6 @@ COLUMNS = (
     Column("therapist", "therapist", lambda r: r.therapist, lambda r: r.therapist),
     Column("severity", "severity", lambda r: r.severity or "", lambda r: r.severity or ""),
     Column("turns", "turns", lambda r: str(r.turns), lambda r: r.turns),
-    Column("end", "end", lambda r: r.end_reason or "", lambda r: r.end_reason or ""),
-    Column("det", "det.", lambda r: _yes_no(r.deteriorated), lambda r: _yes_no(r.deteriorated)),
     Column(
         "score",
         "score",
@@ -55,6 +53,8 @@ COLUMNS = (
         lambda r: -1.0 if r.score is None else r.score,
     ),
     Column("review", "review", lambda r: str(r.needs_review or ""), lambda r: r.needs_review),
+    Column("end", "end", lambda r: r.end_reason or "", lambda r: r.end_reason or ""),
+    Column("det", "det.", lambda r: _yes_no(r.deteriorated), lambda r: _yes_no(r.deteriorated)),
     Column("persona", "persona", lambda r: r.persona, lambda r: r.persona),
     Column("run", "run", lambda r: r.run_name or "", lambda r: r.run_name or ""),
     Column(
@@ -248,6 +248,7 @@ class RunsScreen(Screen):
     def action_sort_next(self) -> None:
         index = COLUMN_KEYS.index(self.sort_key)
         self.sort_key = COLUMN_KEYS[(index + 1) % len(COLUMN_KEYS)]
+        self.sort_reverse = False  # a new column starts ascending; S flips it
         self._fill_sessions()
 
     def action_sort_reverse(self) -> None:

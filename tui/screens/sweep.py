@@ -61,7 +61,7 @@ class SweepScreen(Screen):
         gaps = self.query_one("#sweep-gaps", DataTable)
         gaps.border_title = "Largest demographic gaps"
         gaps.add_columns(
-            "therapist", "attribute", "metric", "gap", "high > low", "p (Holm)", "flag"
+            "therapist", "attribute", "metric", "gap", "p (Holm)", "flag", "high > low"
         )
         self.reader = StoreReader(self.app.db_path)
         self.poller = Poller(self, self._read, self._show, self.app.poll_interval)
@@ -164,9 +164,9 @@ class SweepScreen(Screen):
                 gap.attribute,
                 gap.metric,
                 f"{gap.gap:.2f}",
-                Text(f"{gap.high_value} > {gap.low_value}"),
                 "—" if gap.p_holm is None else f"{gap.p_holm:.3f}",
                 "⚑" if gap.flagged else "",
+                Text(f"{gap.high_value[:14]} > {gap.low_value[:14]}"),
             )
         table.border_subtitle = (
             "" if self.gaps else "needs judged sessions with varied demographics"

@@ -44,10 +44,10 @@ class ScoresPanel(Static):
         if self.panel:
             unscorable = sum(not j.scorable for j in self.panel)
             review = sum(s.needs_review for s in self.scores)
-            summary = f"{len(self.panel)} judges"
+            summary = f"{len(self.panel)} judge" + ("s" if len(self.panel) != 1 else "")
             if unscorable:
                 summary += f", {unscorable} unscorable"
-            summary += f"; {review} need review" if review else "; agree"
+            summary += f"; ⚑ {review} need review" if review else "; they agree"
             lines.append(Content.styled(summary, "$text-muted"))
         elif self.scores:
             review = sum(s.needs_review for s in self.scores)
@@ -55,11 +55,11 @@ class ScoresPanel(Static):
                 Content.styled(f"{review} need review" if review else "judged", "$text-muted")
             )
         for score in self.scores:
-            median = "  n/a" if score.median is None else f"{score.median:5.2f}"
+            median = " n/a" if score.median is None else f"{score.median:.2f}"
             spread = "" if score.spread is None else f" ±{score.spread:.2f}"
-            line = Content(f"{score.metric[:20]:20s}{median}{spread}")
+            line = Content(f"{score.metric[:16]:16s} {median}{spread}")
             if score.needs_review:
-                line = line + Content.styled(" ⚑review", "bold $text-warning")
+                line = line + Content.styled(" ⚑", "bold $text-warning")
             lines.append(line)
         if self.note:
             lines.append(Content.styled(self.note, "$text-muted"))

@@ -1,0 +1,27 @@
+"""Helpers for driving the app in tests: wait for a condition, read what a widget shows."""
+
+from __future__ import annotations
+
+import time
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0, what: str = "condition") -> None:
+    """Let the app run until `condition()` holds (or fail saying what never happened)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def shown(widget) -> str:
+    """The plain text a Static (or Label) currently shows."""
+    return str(widget.content)
+
+
+def table_rows(table) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def table_column(table, index: int) -> list[str]:
+    return [row[index] for row in table_rows(table)]
