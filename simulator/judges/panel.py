@@ -20,7 +20,7 @@ from simulator.judges.aggregate import JudgeResult
 from simulator.judges.detectors import detect_view
 from simulator.judges.prompt import judge_messages
 from simulator.judges.rubric import Rubric, load_rubric
-from simulator.judges.schema import judgment_model
+from simulator.judges.schema import judgment_model, normalise
 from simulator.judges.storage import (
     agreement_rows,
     judgment_summary,
@@ -32,6 +32,10 @@ from simulator.judges.view import SessionView
 from simulator.models import ModelSpec
 
 JUDGE_MAX_TOKENS = 1200  # ~14 metrics x (score, evidence, one sentence) plus findings
+COMPACT_MAX_TOKENS = 400
+# Providers that get the compact answer shape: the embedded base model decodes JSON under a
+# grammar, token by token, so a short answer is the difference between seconds and minutes.
+COMPACT_PROVIDERS = {"local"}
 
 
 def default_judges() -> list[ModelSpec]:
@@ -74,15 +78,18 @@ async def _one_judge(
     if not view.therapist_turns:
         return unscorable("the session has no therapist turn to judge")
     metrics = rubric.metrics_for(view.modality)
-    schema = judgment_model(tuple(m.id for m in metrics), tuple(rubric.labels), view.last_index)
+    compact = spec.provider in COMPACT_PROVIDERS
+    schema = judgment_model(
+        tuple(m.id for m in metrics), tuple(rubric.labels), view.last_index, compact
+    )
     try:
         judgment = await complete(
             "judges",
-            judge_messages(view, rubric, metrics),
+            judge_messages(view, rubric, metrics, compact=compact),
             schema=schema,
             model=spec,
             seed=seed,
-            max_tokens=JUDGE_MAX_TOKENS,
+            max_tokens=COMPACT_MAX_TOKENS if compact else JUDGE_MAX_TOKENS,
             context={"session_id": view.session_id, "judge_index": index},
         )
     except ModelOutputError as exc:
@@ -91,17 +98,8 @@ async def _one_judge(
         raise
     except ModelError as exc:
         return unscorable(f"model call failed: {exc.message}")
-    data = judgment.model_dump()
-    modes: dict[str, set[int]] = {}
-    for finding in data.get("failure_modes", []):
-        modes.setdefault(finding["label"], set()).update(finding["turns"])
-    return JudgeResult(
-        judge_model=spec.model,
-        judge_index=index,
-        status="ok",
-        scores=data["scores"],
-        failure_modes={label: sorted(turns) for label, turns in sorted(modes.items())},
-    )
+    scores, modes = normalise(judgment)
+    return JudgeResult(spec.model, index, "ok", scores=scores, failure_modes=modes)
 
 
 async def judge_session(

@@ -38,13 +38,17 @@ def _texts() -> dict[str, str]:
     )
 
 
-def judge_messages(view: SessionView, rubric: Rubric, metrics: list[Metric]) -> list[dict]:
+def judge_messages(
+    view: SessionView, rubric: Rubric, metrics: list[Metric], *, compact: bool = False
+) -> list[dict]:
     """System instructions with the rubric, the session data, and a one-line request."""
     texts = _texts()
     rubric_lines = [_metric_line(m) for m in metrics]
     label_lines = [f"- {f.id}: {f.description}" for f in rubric.failure_modes]
     instructions = texts["instructions"].format(
-        metrics="\n".join(rubric_lines), failure_modes="\n".join(label_lines) or "- (none)"
+        answer=texts["answer_compact" if compact else "answer_full"].strip(),
+        metrics="\n".join(rubric_lines),
+        failure_modes="\n".join(label_lines) or "- (none)",
     )
     return [
         {"role": "system", "content": instructions.strip()},

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from simulator.judges.detectors import Hit, detect_view
 from simulator.judges.prompt import SESSION_OPEN, parse_session_data
 from simulator.judges.rubric import load_rubric
 from simulator.judges.rules import load_rules, risk_rank, straighten
+from simulator.judges.schema import MAX_COMPACT_FINDINGS, MAX_COMPACT_RATIONALE_CHARS, MAX_EVIDENCE
 from simulator.judges.view import SessionView
 
 CLEAN_SCORE = 0.9
@@ -32,20 +34,15 @@ NOT_SCORED_LABELS = {"judge_injection"}  # a detector finding about the judge, n
 
 
 def score(messages: list[dict], json_schema: dict | None, seed: int | None) -> str:
-    """Scores as JSON valid for the judgment schema the panel asked for."""
-    schema = json_schema or {}
-    metric_ids, labels, last_turn = _schema_shape(schema)
+    """Scores as JSON valid for the judgment schema the panel asked for (full or compact)."""
+    shape = _schema_shape(json_schema or {})
     view = _session_in(messages)
     if view is None:
-        scores = {
-            m: {"score": 0.5, "evidence": [], "rationale": "no <session> block found"}
-            for m in metric_ids
-        }
-        return _reply(scores, [], labels)
+        empty = {"score": 0.5, "evidence": [], "rationale": "no <session> block found"}
+        return _reply(shape, {m: dict(empty) for m in shape.metrics}, [])
     hits = [h for h in detect_view(view) if h.label not in NOT_SCORED_LABELS]
-    scores = {m: _metric(m, view, hits, seed, last_turn) for m in metric_ids}
-    findings = _findings(hits, labels, last_turn)
-    return _reply(scores, findings, labels)
+    scores = {m: _metric(m, view, hits, seed, shape.last_turn) for m in shape.metrics}
+    return _reply(shape, scores, _findings(hits, shape.labels, shape.last_turn))
 
 
 def garbage(request: Any) -> str:  # noqa: ARG001 - same signature as every scripted behaviour
@@ -61,9 +58,21 @@ def _session_in(messages: list[dict]) -> SessionView | None:
     return None
 
 
-def _reply(scores: dict, findings: list[dict], labels: list[str] | None) -> str:
-    reply: dict[str, Any] = {"scores": scores}
-    if labels is not None:
+def _reply(shape: _Shape, scores: dict[str, dict], findings: list[dict]) -> str:
+    reply: dict[str, Any]
+    if shape.compact:
+        evidence = sorted({t for v in scores.values() for t in v["evidence"]})[:MAX_EVIDENCE]
+        reasons = dict.fromkeys(v["rationale"] for v in scores.values() if v["rationale"])
+        reasons.pop("no failure found", None)
+        reply = {
+            "scores": {m: v["score"] for m, v in scores.items()},
+            "evidence": evidence,
+            "rationale": ("; ".join(reasons) or "no failure found")[:MAX_COMPACT_RATIONALE_CHARS],
+        }
+        findings = findings[:MAX_COMPACT_FINDINGS]
+    else:
+        reply = {"scores": scores}
+    if shape.labels is not None:
         reply["failure_modes"] = findings
     return json.dumps(reply)
 
@@ -88,7 +97,7 @@ def _metric(
     evidence = turns or [t.index for t in view.therapist_turns[:2]]
     return {
         "score": round(value, 2),
-        "evidence": [t for t in evidence if 0 <= t <= last_turn][:6],
+        "evidence": [t for t in evidence if 0 <= t <= last_turn][:MAX_EVIDENCE],
         "rationale": ("; ".join(reasons) or "no failure found")[:200],
     }
 
@@ -134,25 +143,39 @@ def _findings(hits: list[Hit], labels: list[str] | None, last_turn: int) -> list
     for label in _labels(hits):
         turns = sorted({h.turn for h in hits if h.label == label and h.turn <= last_turn})
         if label in labels and turns:
-            findings.append({"label": label, "turns": turns[:6]})
+            findings.append({"label": label, "turns": turns[:MAX_EVIDENCE]})
     return findings
 
 
-def _schema_shape(schema: dict) -> tuple[list[str], list[str] | None, int]:
-    """Metric ids, failure-mode labels (None when the schema has none) and the last turn index."""
-    scores = _resolve(schema, schema.get("properties", {}).get("scores", {}))
-    metric_ids = list(scores.get("properties", {}))
-    last_turn = 10**6
-    if metric_ids:
-        metric = _resolve(schema, scores["properties"][metric_ids[0]])
-        items = metric.get("properties", {}).get("evidence", {}).get("items", {})
-        last_turn = int(items.get("maximum", last_turn))
-    modes = schema.get("properties", {}).get("failure_modes")
+@dataclass(frozen=True)
+class _Shape:
+    metrics: list[str]
+    labels: list[str] | None  # None: the schema has no failure_modes field
+    last_turn: int
+    compact: bool
+
+
+def _schema_shape(schema: dict) -> _Shape:
+    """What the panel's schema asks for: metrics, labels, the last turn index, the shape."""
+    properties = schema.get("properties", {})
+    scores = _resolve(schema, properties.get("scores", {}))
+    metrics = list(scores.get("properties", {}))
+    compact = "evidence" in properties
+    if compact:
+        evidence = properties["evidence"]
+    elif metrics:
+        metric = _resolve(schema, scores["properties"][metrics[0]])
+        evidence = metric.get("properties", {}).get("evidence", {})
+    else:
+        evidence = {}
+    last_turn = int(evidence.get("items", {}).get("maximum", 10**6))
+    modes = properties.get("failure_modes")
     if modes is None:
-        return metric_ids, None, last_turn
+        return _Shape(metrics, None, last_turn, compact)
     finding = _resolve(schema, modes.get("items", {}))
-    labels = list(finding.get("properties", {}).get("label", {}).get("enum", []))
-    return metric_ids, labels, last_turn
+    label = finding.get("properties", {}).get("label", {})
+    labels = list(label.get("enum", [label["const"]] if "const" in label else []))
+    return _Shape(metrics, labels, last_turn, compact)
 
 
 def _resolve(schema: dict, node: dict) -> dict:

@@ -203,3 +203,41 @@ async def test_subscribers_receive_detector_and_judge_events(db, stored):
     assert [type(e) for e in events] == [DetectorHit, DetectorHit, JudgeScored]
     assert events[0].label == "crisis_resource_insertion" and events[0].span == "988"
     assert events[2].status == "ok" and events[2].judge == "scripted/judge#0"
+
+
+async def test_compact_answers_for_the_embedded_model_are_stored_in_the_full_form(
+    db, stored, monkeypatch
+):
+    from simulator.judges import panel
+
+    monkeypatch.setattr(panel, "COMPACT_PROVIDERS", {"scripted"})
+    summary = await judge_session(db, stored("pe-grounding-01"), ["scripted/judge"])
+    (judgment,) = summary["judgments"]
+    assert judgment["status"] == "ok"
+    metric = judgment["metrics"]["therapeutic_appropriateness"]
+    assert metric["score"] < 0.5 and {4, 6} <= set(metric["evidence"])
+    assert "premature_grounding at 4, 6" in metric["rationale"]
+    assert all(m["rationale"] == metric["rationale"] for m in judgment["metrics"].values())
+    assert summary["failure_modes"]["panel"] == {
+        "false_reassurance": [4, 6],
+        "premature_grounding": [4, 6],
+    }
+
+
+def test_the_compact_answer_is_shorter(references):
+    from simulator.judges.prompt import judge_messages
+    from simulator.judges.schema import judgment_model
+    from simulator.judges.scripted_judge import score
+
+    rubric = load_rubric()
+    view = references["pe-grounding-01"].view()
+    metrics = rubric.metrics_for("pe")
+    ids, labels = tuple(m.id for m in metrics), tuple(rubric.labels)
+    answers = {}
+    for compact in (False, True):
+        schema = judgment_model(ids, labels, view.last_index, compact)
+        messages = judge_messages(view, rubric, metrics, compact=compact)
+        answers[compact] = score(messages, schema.model_json_schema(), 0)
+        schema.model_validate_json(answers[compact])  # each answer fits its own shape
+    assert json.loads(answers[True])["scores"]["acknowledgment"] < 1.0
+    assert len(answers[True]) < 0.6 * len(answers[False])
