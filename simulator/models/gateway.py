@@ -8,12 +8,14 @@ attempt to the active usage sink.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import json
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
@@ -32,6 +34,23 @@ BACKOFF_CAP_S = 20.0
 IN_PROCESS_PROVIDERS = ("local", "scripted")
 
 _settings = ModelSettings()
+
+# Optional: an async context manager entered around every request attempt, given the provider
+# name (a sweep uses it for per-provider parallelism and request-rate limits).
+RequestGate = Callable[[str], AbstractAsyncContextManager]
+_request_gate: contextvars.ContextVar[RequestGate | None] = contextvars.ContextVar(
+    "patientsim_request_gate", default=None
+)
+
+
+@contextmanager
+def gating_requests(gate: RequestGate) -> Iterator[None]:
+    """Pass every model request made in this context (and the tasks it starts) through `gate`."""
+    token = _request_gate.set(gate)
+    try:
+        yield
+    finally:
+        _request_gate.reset(token)
 
 
 def configure(settings: ModelSettings) -> None:
@@ -155,7 +174,9 @@ async def _call_with_retries(
         started = time.perf_counter()
         token = current_call.set(call)
         try:
-            text, usage = await _one_attempt(ll, kwargs, stream, on_delta)
+            gate = _request_gate.get()
+            async with gate(spec.provider) if gate else nullcontext():
+                text, usage = await _one_attempt(ll, kwargs, stream, on_delta)
         except transient as exc:
             _record(spec, call, started, attempt, error=exc)
             if attempt == max_attempts:
@@ -280,7 +301,8 @@ def _usage(ll, response, model: str) -> dict:
     prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion = int(getattr(usage, "completion_tokens", 0) or 0)
     cost = 0.0
-    if model.split("/", 1)[0] not in IN_PROCESS_PROVIDERS:
+    cache_hit = (getattr(response, "_hidden_params", None) or {}).get("cache_hit")
+    if model.split("/", 1)[0] not in IN_PROCESS_PROVIDERS and not cache_hit:
         try:
             cost = float(ll.completion_cost(completion_response=response) or 0.0)
         except Exception:  # noqa: BLE001 - unknown price (self-hosted models): record 0

@@ -56,4 +56,4 @@ async def judge_if_available(db, session_id: str, judges, subscribers=()) -> Non
         from simulator.judges import judge_session
     except ImportError:
         return
-    await judge_session(db, session_id, judges)
+    await judge_session(db, session_id, judges, subscribers=subscribers)

@@ -46,29 +46,6 @@ def disk_cache(directory: Path) -> Iterator[Path]:
     previous = ll.cache
     ll.cache = Cache(type="disk", disk_cache_dir=str(directory))
     try:
-        with _free_cache_hits():
-            yield directory
+        yield directory  # the gateway records a cache hit as costing nothing
     finally:
         ll.cache = previous
-
-
-@contextmanager
-def _free_cache_hits() -> Iterator[None]:
-    """Record a cache hit as costing nothing: litellm prices a cached response by its usage,
-    as if it had been paid for again. The tokens stay recorded (they are the session's size)."""
-    from simulator.models import gateway
-
-    original = gateway._usage
-
-    def usage(ll, response, model: str) -> dict:
-        recorded = original(ll, response, model)
-        hidden = getattr(response, "_hidden_params", None) or {}
-        if hidden.get("cache_hit"):
-            recorded = {**recorded, "cost_usd": 0.0}
-        return recorded
-
-    gateway._usage = usage
-    try:
-        yield
-    finally:
-        gateway._usage = original

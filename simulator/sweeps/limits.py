@@ -75,22 +75,9 @@ class ProviderLimiter:
 
 @contextmanager
 def limiting_model_calls(limiter: ProviderLimiter) -> Iterator[None]:
-    """Route every model request of this process through `limiter` while the block runs.
+    """Route every model request of this context through `limiter` while the block runs
+    (per request attempt, not per session, so retries count against the limits too)."""
+    from simulator.models.gateway import gating_requests
 
-    The gateway performs each request attempt in `_one_attempt`; wrapping it keeps the limits
-    per request (not per session) without a second path for model calls.
-    """
-    from simulator.models import gateway
-
-    original = gateway._one_attempt
-
-    async def limited(ll, kwargs: dict, stream: bool, on_delta):
-        provider = str(kwargs.get("model", "")).split("/", 1)[0]
-        async with limiter.request(provider):
-            return await original(ll, kwargs, stream, on_delta)
-
-    gateway._one_attempt = limited
-    try:
+    with gating_requests(limiter.request):
         yield
-    finally:
-        gateway._one_attempt = original
