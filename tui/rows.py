@@ -87,6 +87,7 @@ class SessionDetail:
     severity: str | None
     max_turns: int | None
     deteriorated: bool | None
+    error: str | None = None
     turns: list[TurnRecord] = field(default_factory=list)
     states: list[StateRecord] = field(default_factory=list)
     hits: list[HitRecord] = field(default_factory=list)

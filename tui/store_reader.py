@@ -68,6 +68,9 @@ class StoreReader:
         self._db = sqlite_utils.Database(self._conn)
         self._lock = threading.Lock()
         self._version: int | None = None
+        self._judgment_mark = 0
+        self._panel_cache: dict[str, list[judging.Judgment]] = {}
+        self._summary_cache: dict[str, list[judging.MetricSummary]] = {}
 
     def close(self) -> None:
         with self._lock:
@@ -137,9 +140,30 @@ class StoreReader:
             grouped[row["session_id"]].append(row)
         return {sid: judging.latest_panel(rows) for sid, rows in grouped.items()}
 
+    def _all_panels(self) -> dict[str, list[judging.Judgment]]:
+        """Every session's panel, re-reading only sessions judged since the last call.
+
+        Judgment rows are only ever added, so a growing sweep costs the new rows, not all.
+        """
+        fresh = self._query(
+            "select * from judgments where session_id in"
+            " (select distinct session_id from judgments where id > ?)",
+            [self._judgment_mark],
+        )
+        grouped: dict[str, list[dict]] = defaultdict(list)
+        for row in fresh:
+            grouped[row["session_id"]].append(row)
+            self._judgment_mark = max(self._judgment_mark, row["id"])
+        for session_id, rows in grouped.items():
+            panel = judging.latest_panel(rows)
+            self._panel_cache[session_id] = panel
+            self._summary_cache[session_id] = judging.summarize(panel)
+        return self._panel_cache
+
     def session_scores(self) -> dict[str, list[judging.MetricSummary]]:
         """Per session, the panel's per-metric summaries (newest rubric)."""
-        return {sid: judging.summarize(panel) for sid, panel in self._panels().items()}
+        self._all_panels()
+        return self._summary_cache
 
     # ------------------------------------------------------------------ one session
 
@@ -185,6 +209,7 @@ class StoreReader:
             severity=row["severity"],
             max_turns=row["max_turns"],
             deteriorated=_bool(row["deteriorated"]),
+            error=row["error"],
             turns=[TurnRecord(**t) for t in turns],
             states=[
                 StateRecord(**{**s, "events": tuple(str(e) for e in s.get("events") or ())})
@@ -292,9 +317,7 @@ class StoreReader:
             " left join personas p on p.id = s.persona_id where s.run_id = ?",
             [run_id],
         )
-        panels = self._panels(
-            "where session_id in (select id from sessions where run_id = ?)", [run_id]
-        )
+        panels = self._all_panels()
         sessions = []
         for row in rows:
             panel = panels.get(row["id"])

@@ -163,3 +163,20 @@ async def test_keys_answer_promptly_while_a_session_runs_and_stop_then_resume(
         await wait_for(pilot, lambda: screen.phase == "ended", timeout=40, what="the end")
         assert _stored(seeded.db_path, screen.session_id) == ("done", 28)
         assert sorted(transcript.turns) == list(range(28))
+
+
+async def test_runs_screen_R_resumes_a_stopped_session_live(seeded):
+    stopped = seeded.ids["stopped"]
+    assert _stored(seeded.db_path, stopped) == ("stopped", 3)
+    app = PatientsimApp(seeded.db_path, poll_interval=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#sessions-table")
+        await wait_for(pilot, lambda: table.row_count == 12, what="the runs table")
+        table.move_cursor(row=table.get_row_index(stopped))
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen), what="the live screen")
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.phase == "ended", what="the resumed session's end")
+        assert screen.session_id == stopped
+        assert _stored(seeded.db_path, stopped) == ("done", 12)
+        assert sorted(screen.query_one(Transcript).turns) == list(range(12))

@@ -224,3 +224,19 @@ async def test_keys_help_theme_quit_and_every_screen_at_80_by_24(seeded):
         await pilot.press("q")
         await asyncio.sleep(0)
     assert app.return_code == 0
+
+
+async def test_a_new_empty_db_shows_what_to_do_on_every_screen(tmp_path, scripted_env):
+    app = PatientsimApp(tmp_path / "new" / "patientsim.db", poll_interval=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(
+            pilot,
+            lambda: "0 sessions" in shown(app.screen.query_one("#runs-status")),
+            what="the empty runs screen",
+        )
+        await pilot.press("3")
+        assert "open one from Runs" in shown(app.screen.query_one("#replay-empty"))
+        await pilot.press("4")
+        assert "no sweep runs" in shown(app.screen.query_one("#sweep-stats"))
+        await pilot.press("2")
+        assert app.screen.query_one("#f-protocol").value == "pe"

@@ -200,7 +200,7 @@ class LiveScreen(Screen):
             return
         self.session_id = session_id
         self.view.load(detail, protocol_for(text, detail.protocol))
-        self.view.show_cursor(max((t.index for t in detail.turns), default=-1))
+        self.view.show_cursor(max((t.index for t in detail.turns), default=-1), mark=False)
         self._show_view(True)
         from simulator.models.config import load_settings
 
@@ -249,7 +249,10 @@ class LiveScreen(Screen):
             self.view.transcript.add_hit(hit.turn, hit.label, hit.span)
         det = {True: " · deteriorated", False: "", None: ""}[detail.deteriorated]
         ended = f"{detail.session_id} {detail.status} ({detail.end_reason or ''})"
-        self._set_status(f"{ended} · {len(detail.turns)} turns{det}")
+        if detail.error:
+            self._set_status(f"{ended}: {detail.error}")
+        else:
+            self._set_status(f"{ended} · {len(detail.turns)} turns{det}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self.worker and event.state == WorkerState.ERROR:

@@ -130,14 +130,17 @@ class SessionView(Horizontal):
 
     def show_scores(self, detail: SessionDetail) -> None:
         note = None if detail.scores or detail.panel else "not judged"
+        if detail.error:
+            note = f"session failed: {detail.error}"
         self.scores.show(detail.scores, detail.panel, note=note)
 
-    def show_cursor(self, cursor: int) -> None:
-        """Replay: the session as it stood after turn `cursor`."""
+    def show_cursor(self, cursor: int, mark: bool = True) -> None:
+        """Replay: the session as it stood after turn `cursor` (marked as current if `mark`)."""
         detail = self.detail
         if detail is None:
             return
-        self.transcript.reveal_upto(cursor)
+        if mark:
+            self.transcript.reveal_upto(cursor)
         shown = [t for t in detail.turns if t.index <= cursor]
         visited = {t.step for t in shown[:-1] if t.step}
         self.steps.current = None
