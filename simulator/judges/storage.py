@@ -1,7 +1,7 @@
 """Judgments and detector hits in the runs DB, and the per-session summary read back from them.
 
 Judgment rows are only ever added: re-judging a session (new judges, a new rubric) keeps the
-older rows. Summaries use, for one rubric hash, the newest row of each (judge model, index).
+older rows. Summaries use, for one rubric hash, the latest panel run (the rows stored together).
 Detector hits are deterministic, so each run of the detectors replaces the session's hits.
 """
 
@@ -21,6 +21,8 @@ from simulator.store.db import now
 def store_judgments(
     db: sqlite_utils.Database, session_id: str, rubric_hash: str, results: Sequence[JudgeResult]
 ) -> None:
+    """Add one panel run's rows; they share a created_at stamp, which marks them as one panel."""
+    stamp = now()
     with db.conn:
         for result in results:
             db["judgments"].insert(
@@ -33,7 +35,7 @@ def store_judgments(
                     "reason": result.reason,
                     "scores_json": json.dumps(dict(result.scores), sort_keys=True),
                     "failure_modes_json": json.dumps(dict(result.failure_modes), sort_keys=True),
-                    "created_at": now(),
+                    "created_at": stamp,
                 }
             )
 
@@ -55,16 +57,20 @@ def stored_hits(db: sqlite_utils.Database, session_id: str) -> list[Hit]:
 def latest_results(
     db: sqlite_utils.Database, session_id: str, rubric_hash: str | None = None
 ) -> tuple[str | None, list[JudgeResult], int]:
-    """(rubric hash, newest result per judge under it, count of older or other-rubric rows)."""
+    """(rubric hash, the latest panel run under it, count of all other rows kept).
+
+    Without a hash: the rubric of the newest judgment. A panel run is the rows stored together
+    (one created_at stamp), so a re-judge with fewer judges never mixes with an older panel."""
     rows = list(db["judgments"].rows_where("session_id = ?", [session_id], order_by="id"))
     if not rows:
         return rubric_hash, [], 0
     rubric_hash = rubric_hash or rows[-1]["rubric_hash"]
-    newest: dict[tuple[str, int], dict] = {}
-    for row in rows:
-        if row["rubric_hash"] == rubric_hash:
-            newest[(row["judge_model"], row["judge_index"])] = row
-    results = [_result(row) for _, row in sorted(newest.items(), key=lambda kv: kv[0][1])]
+    under_hash = [row for row in rows if row["rubric_hash"] == rubric_hash]
+    if not under_hash:
+        return rubric_hash, [], len(rows)
+    stamp = under_hash[-1]["created_at"]
+    panel = [row for row in under_hash if row["created_at"] == stamp]
+    results = [_result(row) for row in sorted(panel, key=lambda r: (r["judge_index"], r["id"]))]
     return rubric_hash, results, len(rows) - len(results)
 
 

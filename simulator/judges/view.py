@@ -84,7 +84,10 @@ def build_view(
     protocol_name: str | None = None,
     rules: DetectorRules | None = None,
 ) -> SessionView:
-    """Annotate stored turns (`index`, `speaker`, `text`, `step`, `phase`) with risk."""
+    """Annotate stored turns (`index`, `speaker`, `text`, `step`, `phase`) with risk.
+
+    A turn's phase is its protocol step's phase when the step is known; the stored phase
+    is used only for steps outside `steps` (no protocol)."""
     steps = dict(steps or {})
     baseline = baseline_risk or "none"
     ordered = sorted(turns, key=lambda t: int(t["index"]))
@@ -95,7 +98,9 @@ def build_view(
     views = []
     for turn, risk in zip(ordered, risks, strict=True):
         step = turn.get("step") or None
-        phase = turn.get("phase") or (steps[step].phase if step in steps else None)
+        # The active step's phase, not the turn's stored phase: the tracker stores how it
+        # classified the turn ("off_protocol" for a grounding turn mid-exposure, say).
+        phase = steps[step].phase if step in steps else (turn.get("phase") or None)
         views.append(
             TurnView(
                 index=int(turn["index"]),

@@ -208,3 +208,11 @@ def test_a_bad_rules_file_is_reported_with_file_and_line(tmp_path):
         load_rules(path)
     (problem,) = caught.value.problems
     assert problem.startswith(f"{path}:5: rules.0.patterns") and "regular expression" in problem
+
+
+def test_the_steps_phase_counts_not_the_trackers_label_for_the_turn():
+    # The session engine stores the tracker's classification of a turn as its phase; a
+    # grounding turn mid-exposure is classified off_protocol, and must still be caught.
+    turn = therapist(0, "Let's stop the memory here. You are safe now.", "imaginal_exposure")
+    turn["phase"] = "off_protocol"
+    assert labels_at([turn], steps=EXPOSURE)["premature_grounding"] == [0]
