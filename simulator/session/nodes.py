@@ -16,7 +16,7 @@ from simulator.session import dynamics, prompts
 from simulator.session.config import SessionConfig
 from simulator.session.cues import therapist_cues
 from simulator.session.events import StateUpdated, StepChanged, Subscriber, TurnCompleted, TurnDelta
-from simulator.session.schemas import PatientTurn, tracker_verdict_model
+from simulator.session.schemas import PatientReport, tracker_verdict_model
 from simulator.session.state import GraphState, Turn
 from simulator.store import records
 
@@ -139,29 +139,35 @@ class SessionNodes:
             state=state["patient"],
             event_says=[event.says for event in due],
         )
-        reply: PatientTurn = await complete(
+        event = (
+            {"says": " ".join(e.says for e in due), "risk": _event_risk(due, state)}
+            if due
+            else None
+        )
+        context = self._context(state, step, speaker=prompts.PATIENT, event=event)
+        # Two calls: the utterance as plain text (streamed; what every model does best, the
+        # small embedded one included), then the self-report as a validated structure.
+        utterance = await complete(
             "patient",
             messages,
-            schema=PatientTurn,
             model=self.config.patient.spec(),
             seed=self._seed(index, "patient"),
-            context=self._context(
-                state,
-                step,
-                speaker=prompts.PATIENT,
-                event={"says": " ".join(e.says for e in due), "risk": _event_risk(due, state)}
-                if due
-                else None,
+            stream=self.config.stream,
+            context=context,
+            on_delta=lambda piece: self.emit(TurnDelta(self.session_id, index, "patient", piece)),
+        )
+        utterance = utterance.strip() or "..."  # an empty reply is recorded as silence
+        report: PatientReport = await complete(
+            "patient",
+            prompts.report_messages(
+                speaking=messages, utterance=utterance, name=self.first_name, state=state["patient"]
             ),
+            schema=PatientReport,
+            model=self.config.patient.spec(),
+            seed=self._seed(index, "patient"),
+            context=context,
         )
-        self.emit(TurnDelta(self.session_id, index, "patient", reply.utterance))
-        turn = Turn(
-            index=index,
-            speaker="patient",
-            text=reply.utterance.strip(),
-            step=step.id,
-            phase=step.phase,
-        )
+        turn = Turn(index=index, speaker="patient", text=utterance, step=step.id, phase=step.phase)
         self._store_turn(turn)
         return {
             "transcript": [*transcript, turn],
@@ -176,7 +182,7 @@ class SessionNodes:
                 }
                 for e in due
             ],
-            "report": reply.model_dump(),
+            "report": report.model_dump(),
         }
 
     async def assess(self, state: GraphState) -> GraphState:

@@ -86,27 +86,51 @@ def therapist_messages(
 def patient_messages(
     *, card: str, name: str, step, transcript: list[dict], state: dict, event_says: list[str]
 ) -> list[dict]:
-    """`card` is the persona card (rendered once per session), `name` the patient's first name."""
+    """What the patient is asked to say next. `card` is the persona card (rendered once per
+    session). The state is given in words that change only when it moves a band, so the
+    prompt stays a stable prefix for models that cache it."""
     text = _text()
     messages = [{"role": "system", "content": text["patient_system"].format(card=card)}]
     messages.extend(conversation(transcript, speaking=PATIENT))
-    belief = state.get("belief")
     event_text = (" Something has changed: " + " ".join(event_says)) if event_says else ""
-    messages.append(
-        {
-            "role": "system",
-            "content": text["patient_reminder"].format(
-                name=name,
-                step_context=" ".join(str(step.patient_context).split()),
-                suds=state["suds"],
-                belief_text=f", belief in your thought {belief}%" if belief is not None else "",
-                risk=state["risk"],
-                engagement=int(round(state["engagement"] * 100)),
-                event_text=event_text,
-            ),
-        }
+    reminder = text["patient_reminder"].format(
+        name=name,
+        step_context=" ".join(str(step.patient_context).split()),
+        distress=_distress_words(state["suds"]),
+        risk=state["risk"],
+        engagement=_engagement_words(state["engagement"]),
+        event_text=event_text,
     )
+    messages.append({"role": "system", "content": reminder})
     return messages
+
+
+def report_messages(*, speaking: list[dict], utterance: str, name: str, state: dict) -> list[dict]:
+    """After the patient spoke: ask for the self-report (the conversation so far, then the question)."""
+    belief = state.get("belief")
+    question = _text()["patient_report"].format(
+        name=name,
+        suds=state["suds"],
+        belief="not rated" if belief is None else belief,
+        risk=state["risk"],
+        engagement=int(round(state["engagement"] * 100)),
+    )
+    return [
+        *speaking[:-1],  # without the speaking reminder
+        {"role": "assistant", "name": PATIENT, "content": utterance},
+        {"role": "system", "content": question},
+    ]
+
+
+def _distress_words(suds: int) -> str:
+    bands = ((30, "low"), (60, "moderate"), (80, "high"))
+    return next((word for limit, word in bands if suds < limit), "very high")
+
+
+def _engagement_words(engagement: float) -> str:
+    if engagement >= 0.6:
+        return "engaged"
+    return "guarded" if engagement >= 0.3 else "withdrawn"
 
 
 def tracker_messages(*, protocol, step, therapist_text: str, patient_text: str) -> list[dict]:

@@ -9,12 +9,9 @@ from pydantic import BaseModel, Field, create_model, field_validator
 RiskLevel = Literal["none", "low", "moderate", "high", "imminent"]
 
 
-class PatientTurn(BaseModel):
-    # No max_length: llama.cpp expands {0,N} into N nested grammar rules, which makes
-    # grammar-constrained sampling crawl; max_tokens bounds the reply instead.
-    utterance: str = Field(
-        min_length=3, description="What the patient says next, in their own voice."
-    )
+class PatientReport(BaseModel):
+    """The patient's self-report after speaking (the utterance itself comes as plain text)."""
+
     suds: int = Field(ge=0, le=100, description="Distress now, 0-100.")
     belief: int | None = Field(
         None, ge=0, le=100, description="Belief in the automatic thought now, 0-100 (CBT)."

@@ -64,7 +64,8 @@ def test_run_json_shape(stored):
     assert len(out["turns"]) == 8 and len(out["states"]) == 4
     assert set(out["turns"][0]) == {"index", "speaker", "text", "step", "phase"}
     assert {"suds", "risk", "engagement", "turn"} <= set(out["states"][0])
-    assert out["usage"]["calls"] == 12 and out["usage"]["cost_usd"] == 0
+    # per exchange: therapist, patient utterance, patient self-report, tracker
+    assert out["usage"]["calls"] == 16 and out["usage"]["cost_usd"] == 0
 
 
 def test_runs_list_and_show(stored):
