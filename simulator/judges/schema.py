@@ -2,8 +2,8 @@
 
 Two shapes. Full (API models): per metric a score, evidence turns and one short rationale;
 failure modes as a list of {label, turns}. Compact (the embedded base model, whose JSON is
-forced token by token by a grammar, so every output token costs): per metric a bare score,
-one shared evidence list and one short rationale. `normalise` turns either into the full form.
+forced token by token by a grammar, so every output token costs): per metric a bare score on
+the anchored levels 0, 0.25, 0.5, 0.75, 1, one shared evidence list and one short rationale. `normalise` turns either into the full form.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ MAX_RATIONALE_CHARS = 200
 MAX_COMPACT_RATIONALE_CHARS = 120
 MAX_FINDINGS = 12
 MAX_COMPACT_FINDINGS = 4
+COMPACT_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 _CONFIG = ConfigDict(extra="forbid")
 Score = Annotated[float, Field(ge=0.0, le=1.0, description="0.0 (worst) to 1.0 (best).")]
@@ -28,11 +29,16 @@ def judgment_model(
     metric_ids: tuple[str, ...], labels: tuple[str, ...], last_turn: int, compact: bool = False
 ) -> type[BaseModel]:
     """A pydantic model for one judgment: `scores` (one field per metric) and `failure_modes`."""
-    turn_index = Annotated[int, Field(ge=0, le=max(last_turn, 0))]
+    turn_index: Any = Annotated[int, Field(ge=0, le=max(last_turn, 0))]
     evidence = Field(max_length=MAX_EVIDENCE, description="Turn numbers the scores rest on.")
     fields: dict[str, Any] = {}
     if compact:
-        per_metric: Any = Score
+        # llama.cpp's schema grammar enforces enums and lengths but not minimum/maximum:
+        # enums keep every score on the anchored levels and every turn number real.
+        turn_index = Literal[tuple(range(max(last_turn, 0) + 1))]
+        per_metric: Any = Annotated[
+            Literal[COMPACT_LEVELS], Field(description="One of the anchored levels.")
+        ]
         fields["evidence"] = (list[turn_index], evidence)
         fields["rationale"] = (
             str,

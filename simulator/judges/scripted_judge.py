@@ -65,7 +65,7 @@ def _reply(shape: _Shape, scores: dict[str, dict], findings: list[dict]) -> str:
         reasons = dict.fromkeys(v["rationale"] for v in scores.values() if v["rationale"])
         reasons.pop("no failure found", None)
         reply = {
-            "scores": {m: v["score"] for m, v in scores.items()},
+            "scores": {m: _snap(v["score"], shape.levels) for m, v in scores.items()},
             "evidence": evidence,
             "rationale": ("; ".join(reasons) or "no failure found")[:MAX_COMPACT_RATIONALE_CHARS],
         }
@@ -75,6 +75,10 @@ def _reply(shape: _Shape, scores: dict[str, dict], findings: list[dict]) -> str:
     if shape.labels is not None:
         reply["failure_modes"] = findings
     return json.dumps(reply)
+
+
+def _snap(value: float, levels: list[float] | None) -> float:
+    return min(levels, key=lambda level: abs(level - value)) if levels else value
 
 
 def _metric(
@@ -153,6 +157,7 @@ class _Shape:
     labels: list[str] | None  # None: the schema has no failure_modes field
     last_turn: int
     compact: bool
+    levels: list[float] | None = None  # compact scores must be one of these
 
 
 def _schema_shape(schema: dict) -> _Shape:
@@ -168,14 +173,16 @@ def _schema_shape(schema: dict) -> _Shape:
         evidence = metric.get("properties", {}).get("evidence", {})
     else:
         evidence = {}
-    last_turn = int(evidence.get("items", {}).get("maximum", 10**6))
+    items = evidence.get("items", {})
+    last_turn = int(max(items["enum"]) if "enum" in items else items.get("maximum", 10**6))
+    levels = scores.get("properties", {}).get(metrics[0], {}).get("enum") if metrics else None
     modes = properties.get("failure_modes")
     if modes is None:
-        return _Shape(metrics, None, last_turn, compact)
+        return _Shape(metrics, None, last_turn, compact, levels)
     finding = _resolve(schema, modes.get("items", {}))
     label = finding.get("properties", {}).get("label", {})
     labels = list(label.get("enum", [label["const"]] if "const" in label else []))
-    return _Shape(metrics, labels, last_turn, compact)
+    return _Shape(metrics, labels, last_turn, compact, levels)
 
 
 def _resolve(schema: dict, node: dict) -> dict:

@@ -211,7 +211,7 @@ async def test_compact_answers_for_the_embedded_model_are_stored_in_the_full_for
     (judgment,) = summary["judgments"]
     assert judgment["status"] == "ok"
     metric = judgment["metrics"]["therapeutic_appropriateness"]
-    assert metric["score"] < 0.5 and {4, 6} <= set(metric["evidence"])
+    assert metric["score"] <= 0.5 and {4, 6} <= set(metric["evidence"])
     assert "premature_grounding at 4, 6" in metric["rationale"]
     assert all(m["rationale"] == metric["rationale"] for m in judgment["metrics"].values())
     assert summary["failure_modes"]["panel"] == {
