@@ -1,0 +1,211 @@
+"""Concurrency scaling: sweeps against the loopback model server at 200 ms per call.
+
+Every role (therapist, patient, tracker) is `openai/...` (or --provider hosted_vllm) with api_base = the loopback server
+(a child process, so it does not share our GIL), so EVERY model call costs 200 ms. A session
+exchange makes 4 calls (therapist, patient utterance, patient self-report, tracker). Judging
+is off (the detectors still run after each session, as in any sweep without judges).
+
+    efficiency        = ideal / measured, ideal = calls x latency / concurrency (the issue's
+                        formula; calls = every request the sessions made, from model_calls)
+    packed_efficiency = packed_ideal / measured, packed_ideal = the makespan of the same
+                        sessions (their real call counts, in plan order) on `concurrency`
+                        workers with zero overhead: the best this executor's policy could do.
+                        When sessions do not divide evenly into waves, this is above `ideal`.
+
+    cpu_bound_efficiency = min(1, ceiling x latency / concurrency), where ceiling = calls/s
+                        the same sweep reaches against an instant server (the orchestrator's
+                        own CPU limit): the best any level can do on this machine.
+
+Measured = wall time of execute_sweep (planning excluded; it is done before the clock starts).
+Default: 200 sessions x 10 turns at every level. --quick runs c=1 on 10 sessions (the level's
+ideal time falls from ~27 min to ~80 s; efficiency is a ratio, so it stays comparable).
+Run: .venv/bin/python bench/concurrency.py [--quick] [--levels 1,8,32,64,128] [--sessions N]
+     [--turns N] [--profile LEVEL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import heapq
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from _common import report
+
+LATENCY_S = 0.2
+QUICK_C1_SESSIONS = 10
+CEILING_SESSIONS = 24
+
+
+PROVIDER = "openai"  # --provider hosted_vllm: litellm's direct-httpx path, no OpenAI SDK
+
+
+def spec(base_url: str, sessions: int, turns: int) -> dict:
+    remote = {"api_base": base_url, "api_key_env": "BENCH_LOOPBACK_KEY"}
+    return {
+        "name": "bench-concurrency",
+        "seed": 1,
+        "personas": {"sample": {"n": sessions, "seed": 2, "modality": "pe"}},
+        "protocols": ["pe"],
+        "therapists": [{"label": "loopback", "model": f"{PROVIDER}/therapist", **remote}],
+        "patient": {"model": f"{PROVIDER}/patient", **remote},
+        "tracker": {"model": f"{PROVIDER}/tracker", **remote},
+        "judges": [],
+        "max_turns": turns,
+        "concurrency": 1,
+    }
+
+
+def packed_makespan(durations: list[float], workers: int) -> float:
+    """Greedy FIFO list scheduling (what the executor's worker pool does), with zero overhead."""
+    heap = [0.0] * min(workers, max(len(durations), 1))
+    for duration in durations:
+        heapq.heappush(heap, heapq.heappop(heap) + duration)
+    return max(heap)
+
+
+async def run_level(base_url: str, concurrency: int, sessions: int, turns: int, tmp: Path) -> dict:
+    from simulator.store import open_db
+    from simulator.sweeps import execute_sweep, load_spec, plan_sweep
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    spec_path = tmp / f"c{concurrency}.yaml"
+    spec_path.write_text(yaml.safe_dump(spec(base_url, sessions, turns)))
+    db_path = tmp / f"c{concurrency}" / "bench.db"
+    db = open_db(db_path)
+    run_id = plan_sweep(db, load_spec(spec_path))
+    load_before = os.getloadavg()[0]
+    cpu_started, started = time.process_time(), time.perf_counter()
+    outcome = await execute_sweep(db, db_path, run_id, concurrency=concurrency, show_progress=False)
+    measured = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    per_session = [
+        row["calls"]
+        for row in db.query(
+            "select p.idx, count(c.id) as calls from sweep_plan p "
+            "left join model_calls c on c.session_id = p.session_id "
+            "where p.run_id = ? group by p.idx order by p.idx",
+            [run_id],
+        )
+    ]
+    calls = sum(per_session)
+    failed_calls = db.execute(
+        "select count(*) from model_calls c join sessions s on s.id = c.session_id "
+        "where s.run_id = ? and c.ok = 0",
+        [run_id],
+    ).fetchone()[0]
+    turns_done = db.execute(
+        "select count(*) from turns t join sessions s on s.id = t.session_id where s.run_id = ?",
+        [run_id],
+    ).fetchone()[0]
+    ideal = calls * LATENCY_S / concurrency
+    packed = packed_makespan([n * LATENCY_S for n in per_session], concurrency)
+    db.conn.close()
+    return {
+        "concurrency": concurrency,
+        "sessions": sessions,
+        "sessions_done": outcome.counts["done"],
+        "sessions_failed": outcome.counts["failed"],
+        "turns_stored": turns_done,
+        "calls": calls,
+        "failed_calls": failed_calls,
+        "measured_s": round(measured, 2),
+        "ideal_s": round(ideal, 2),
+        "efficiency": round(ideal / measured, 3),
+        "packed_ideal_s": round(packed, 2),
+        "packed_efficiency": round(packed / measured, 3),
+        "calls_per_s": round(calls / measured, 1),
+        "sweep_cpu_s": round(cpu, 2),
+        "sweep_cpu_ms_per_call": round(cpu / max(calls, 1) * 1000, 2),
+        "loadavg_1m_before": round(load_before, 2),
+    }
+
+
+async def main(levels: list[int], sessions: int, turns: int, quick: bool, profile: int | None):
+    from simulator.testing import FixedLatency, LoopbackConfig, LoopbackProcess
+
+    os.environ.setdefault("BENCH_LOOPBACK_KEY", "sk-bench-not-a-real-key")
+    config = LoopbackConfig(seed=3, latency=FixedLatency(seconds=LATENCY_S))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with LoopbackProcess(config.model_copy(update={"latency": FixedLatency()})) as instant:
+            # warm: imports, litellm's client, the first DB migration
+            await run_level(instant.base_url, 2, 2, 1, Path(tmp) / "warm")
+            # the orchestrator's own ceiling: the same sessions with instant replies
+            ceiling = await run_level(instant.base_url, 8, CEILING_SESSIONS, turns, Path(tmp) / "0")
+        print({"ceiling": ceiling}, flush=True)
+    with LoopbackProcess(config) as server, tempfile.TemporaryDirectory() as tmp:
+        for level in levels:
+            n = QUICK_C1_SESSIONS if quick and level == 1 else sessions
+            if profile == level:
+                rows.append(await _profiled(server.base_url, level, n, turns, Path(tmp)))
+            else:
+                rows.append(await run_level(server.base_url, level, n, turns, Path(tmp)))
+            bound = min(1.0, ceiling["calls_per_s"] * LATENCY_S / level)
+            rows[-1]["cpu_bound_efficiency"] = round(bound, 3)
+            print(rows[-1], flush=True)
+            server_stats = server.stats()
+    return {
+        "latency_s_per_call": LATENCY_S,
+        "turns_per_session": turns,
+        "roles_on_server": ["therapist", "patient", "tracker"],
+        "calls_per_exchange": 4,
+        "judges": "off (detectors only)",
+        "quick": quick,
+        "ceiling_at_0_ms": {
+            "calls_per_s": ceiling["calls_per_s"],
+            "sweep_cpu_ms_per_call": ceiling["sweep_cpu_ms_per_call"],
+            "sessions": CEILING_SESSIONS,
+            "concurrency": 8,
+        },
+        # with one call in flight per session, no concurrency above this can be served in time
+        "max_useful_concurrency": round(ceiling["calls_per_s"] * LATENCY_S, 1),
+        "levels": rows,
+        "efficiency_at_64": next((r["efficiency"] for r in rows if r["concurrency"] == 64), None),
+        "target_efficiency_at_64": 0.85,
+        "server_peak_in_flight": server_stats.peak_in_flight,
+    }
+
+
+async def _profiled(base_url: str, level: int, sessions: int, turns: int, tmp: Path) -> dict:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        row = await run_level(base_url, level, sessions, turns, tmp)
+    finally:
+        profiler.disable()
+    out = Path(__file__).resolve().parent / "results" / f"concurrency_c{level}.prof"
+    out.parent.mkdir(exist_ok=True)
+    profiler.dump_stats(out)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
+    return {**row, "profiled": True}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--levels", default="1,8,32,64,128")
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--turns", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help=f"c=1 on {QUICK_C1_SESSIONS} sessions")
+    parser.add_argument("--profile", type=int, help="run this level under cProfile")
+    parser.add_argument(
+        "--provider",
+        default="openai",
+        choices=["openai", "hosted_vllm"],
+        help="litellm provider prefix of every role (results: concurrency[_PROVIDER].json)",
+    )
+    args = parser.parse_args()
+    PROVIDER = args.provider
+    levels = [int(x) for x in args.levels.split(",")]
+    figures = asyncio.run(main(levels, args.sessions, args.turns, args.quick, args.profile))
+    figures["provider"] = PROVIDER
+    report("concurrency" if PROVIDER == "openai" else f"concurrency_{PROVIDER}", figures)
