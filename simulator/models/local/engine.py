@@ -1,4 +1,4 @@
-"""llama.cpp instances for the embedded model: one per role, each behind a lock.
+"""llama.cpp instances for the embedded model: one per role and output kind, each behind a lock.
 
 One instance per role lets each role's growing transcript reuse its KV-cache prefix
 (llama-cpp-python keeps the longest common token prefix of consecutive prompts), so a
@@ -149,7 +149,9 @@ def generate(
     on_text: Callable[[str], None] | None = None,
 ) -> Generation:
     """Blocking generation (run it off the event loop). Trims the prompt's middle if it overflows."""
-    slot = slot_for(role)
+    # Text and JSON calls of a role get separate instances: their prompts share a header and the
+    # transcript but end differently, and each instance keeps its own growing prefix cached.
+    slot = slot_for(f"{role}:{'json' if json_schema is not None else 'text'}")
     with slot.lock:
         prompt = _fit(slot, prompt, max_tokens)
         parts: list[str] = []
