@@ -14,6 +14,8 @@ patientsim judge SESSION_ID... | --run RUN_ID [--judges ...] [--rubric FILE] [--
 
 patientsim judge calibrate [--judges ...] [--json]
 
+patientsim judge schema rubric|detectors|reference
+
 Re-judging keeps older judgments (keyed by judge and rubric hash). The default panel is three copies of the small embedded model: fine for trying things offline, but real studies need strong judges, preferably from different vendors, and a calibration run first.
 """
 
@@ -38,6 +40,7 @@ def register(app: typer.Typer) -> None:
     judge_app = typer.Typer(cls=_SessionsByDefault, help=JUDGE_HELP, no_args_is_help=True)
     judge_app.command(SESSIONS_COMMAND, hidden=True)(judge_sessions)
     judge_app.command("calibrate")(calibrate)
+    judge_app.command("schema")(schema)
     app.add_typer(judge_app, name="judge")
     app.command("ingest")(ingest)
 
@@ -231,6 +234,25 @@ def _print_calibration(report: dict) -> None:
         print(f"warning: {warning}")
     if not report["warnings"]:
         print("no warnings: detectors and panel agree with the references")
+
+
+# ---------------------------------------------------------------- judge schema
+
+SCHEMAS = ("rubric", "detectors", "reference")
+
+
+def schema(
+    kind: str = typer.Argument("rubric", help="rubric, detectors or reference."),
+) -> None:
+    """JSON Schema of the rubric, detector rules or reference transcript files (for editors)."""
+    from simulator.cli.common import print_json
+    from simulator.cli.errors import fail
+    from simulator.judges import DetectorRules, ReferenceTranscript, Rubric
+
+    models = {"rubric": Rubric, "detectors": DetectorRules, "reference": ReferenceTranscript}
+    if kind not in models:
+        raise fail(f"unknown schema {kind!r}; choose one of: {', '.join(SCHEMAS)}")
+    print_json(models[kind].model_json_schema())
 
 
 # ---------------------------------------------------------------- ingest

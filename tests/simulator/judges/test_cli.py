@@ -163,3 +163,12 @@ def test_console_script_reports_bad_input_without_a_traceback(tmp_path):
     )
     assert done.returncode == 2
     assert done.stderr == f"error: {missing}:1: file not found\n"
+
+
+def test_schema_command_prints_json_schema(cli):
+    code, out, _ = cli("judge", "schema", "rubric")
+    assert code == 0 and "metrics" in json.loads(out)["properties"]
+    code, out, _ = cli("judge", "schema", "reference")
+    assert code == 0 and "planted" in json.loads(out)["properties"]
+    code, _, err = cli("judge", "schema", "protocol")
+    assert code == 2 and "unknown schema 'protocol'" in err
