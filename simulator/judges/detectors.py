@@ -54,8 +54,9 @@ def detect_view(view: SessionView, rules: DetectorRules | None = None) -> list[H
     rules = rules or load_rules()
     found: dict[tuple[int, str], Hit] = {}
     for rule in rules.rules:
-        hits = _stalled_hits(view, rule, rules) if rule.kind == "stalled_step" else []
-        if rule.kind == "pattern":
+        if rule.kind == "stalled_step":
+            hits = _stalled_hits(view, rule, rules)
+        else:
             hits = [h for t in view.turns if (h := _pattern_hit(view, t, rule, rules))]
         for hit in hits:
             found.setdefault((hit.turn, hit.label), hit)
