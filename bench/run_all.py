@@ -1,0 +1,127 @@
+"""Run every benchmark, one child process each, then print the headline figures together.
+
+    .venv/bin/python bench/run_all.py            # the documented figures (about 1.5 h here)
+    .venv/bin/python bench/run_all.py --smoke    # tiny sizes, a few minutes: do they all run?
+    .venv/bin/python bench/run_all.py --only memory,throughput
+
+Each benchmark writes bench/results/NAME.json (--smoke writes to bench/results/smoke/, so
+the real figures stay). What each one measures is in its own docstring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# name -> (script, documented arguments, smoke arguments)
+BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
+    "session": ("session.py", ["--sessions", "20", "--turns", "10"], ["--sessions", "3"]),
+    "throughput": ("throughput.py", [], ["--sessions", "10", "--levels", "1,4"]),
+    "memory": ("memory.py", ["--sessions", "2000"], ["--sessions", "20"]),
+    "concurrency": (
+        "concurrency.py",
+        ["--quick"],
+        ["--quick", "--levels", "1,8", "--sessions", "8", "--turns", "2"],
+    ),
+    "gateway": ("gateway.py", ["--calls", "8"], ["--calls", "1", "--max-tokens", "8"]),
+    "embedded": ("embedded.py", ["--turns", "20"], ["--turns", "1"]),
+}
+
+
+def headline(name: str, figures: dict) -> list[str]:
+    """The figures the README quotes, one line each."""
+    if name == "session":
+        s = figures["scripted"]
+        return [
+            f"framework overhead per turn (scripted models): median {s['median_overhead_ms_per_turn']} ms,"
+            f" p90 {s['p90_overhead_ms_per_turn']} ms (target <= {s['target_ms']} ms)"
+        ]
+    if name == "throughput":
+        return [
+            f"peak sessions per hour (instant models, {figures['turns_per_session']} exchanges,"
+            f" 3 judges): {figures['peak_sessions_per_hour']:,} at concurrency"
+            f" {figures['peak_at_concurrency']}"
+        ]
+    if name == "memory":
+        return [
+            f"peak RSS, {figures['sessions']:,} sessions in one sweep: {figures['peak_rss_mb']} MB"
+            f" ({figures['rss_after_imports_mb']} MB after imports; target <= {figures['target_mb']} MB)"
+        ]
+    if name == "concurrency":
+        lines = [
+            f"concurrency c={r['concurrency']:>3}: efficiency {r['efficiency']:.2f}"
+            f" (packed {r['packed_efficiency']:.2f}, CPU bound {r.get('cpu_bound_efficiency', 0):.2f}),"
+            f" {r['sessions']} sessions, {r['calls']} calls in {r['measured_s']} s"
+            for r in figures["levels"]
+        ]
+        lines.append(
+            f"orchestrator ceiling: {figures['ceiling_at_0_ms']['calls_per_s']} calls/s"
+            f" ({figures['ceiling_at_0_ms']['sweep_cpu_ms_per_call']} ms CPU per call) ->"
+            f" at most ~{figures['max_useful_concurrency']} sessions kept busy at 200 ms per call"
+        )
+        return lines
+    if name == "gateway":
+        return [
+            f"gateway vs direct llama.cpp call: median overhead {figures['median_overhead_ms']} ms"
+            f" (budget {figures['median_budget_ms (5% + 20 ms)']} ms), within target:"
+            f" {figures['within_target']}"
+        ]
+    if name == "embedded":
+        return [
+            f"embedded session / raw llama.cpp for the same tokens: {figures['wall_over_raw']}"
+            f" (target <= 1.10) over {figures['exchanges']} exchanges",
+            f"embedded per-exchange growth, last quarter / first quarter: wall"
+            f" {figures['wall_growth_last_over_first_quarter']}, raw llama.cpp"
+            f" {figures['raw_growth_last_over_first_quarter']}",
+        ]
+    return []
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check they all run")
+    parser.add_argument("--only", help="comma-separated benchmark names")
+    args = parser.parse_args()
+    names = args.only.split(",") if args.only else list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(
+            f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}"
+        )
+    results = HERE / "results" / "smoke" if args.smoke else HERE / "results"
+    env = {**os.environ, "BENCH_RESULTS_DIR": str(results)}
+    failed = []
+    for name in names:
+        script, documented, smoke = BENCHMARKS[name]
+        command = [sys.executable, str(HERE / script), *(smoke if args.smoke else documented)]
+        print(
+            f"\n=== {name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(command))}",
+            flush=True,
+        )
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, check=False)
+        print(
+            f"=== {name}: {time.perf_counter() - started:.0f} s, exit {done.returncode}", flush=True
+        )
+        if done.returncode != 0:
+            failed.append(name)
+    print("\n=== figures" + (" (smoke sizes: not the documented figures)" if args.smoke else ""))
+    for name in names:
+        path = results / f"{name}.json"
+        if name in failed or not path.exists():
+            print(f"{name}: FAILED (see its output above)")
+            continue
+        for line in headline(name, json.loads(path.read_text())):
+            print(line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
