@@ -10,7 +10,7 @@ After a deliberate change to a screen, review the new look and update with
 from __future__ import annotations
 
 from textual.widgets import DataTable
-from tui_helpers import wait_for
+from tui_helpers import settle, wait_for
 from tui_seed import deterministic_ids
 
 from tui import PatientsimApp, SessionRequest
@@ -26,6 +26,7 @@ def test_runs_screen(snap_compare, fixed_db):
     async def loaded(pilot):
         table = app.screen.query_one("#sessions-table", DataTable)
         await wait_for(pilot, lambda: table.row_count == 12, what="sessions")
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
 
@@ -41,6 +42,7 @@ def test_replay_screen_on_a_cited_turn(snap_compare, fixed_db):
             what="replay",
         )
         await pilot.press("e", "e")
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=at_evidence)
 
@@ -62,7 +64,7 @@ def test_live_screen_after_a_session(snap_compare, fixed_db, monkeypatch):
         screen = app.screen
         assert isinstance(screen, LiveScreen)
         await wait_for(pilot, lambda: screen.phase == "ended", what="the session")
-        await pilot.pause(0.2)
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ran)
 
@@ -74,6 +76,7 @@ def test_sweep_screen(snap_compare, fixed_db):
         await pilot.press("4")
         gaps = app.screen.query_one("#sweep-gaps", DataTable)
         await wait_for(pilot, lambda: gaps.row_count > 0, what="gaps")
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
 
@@ -83,5 +86,6 @@ def test_protocol_screen(snap_compare, fixed_db):
 
     async def opened(pilot):
         await pilot.press("5", "tab", "down", "down", "down")
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=opened)
