@@ -9,6 +9,9 @@ import typer
 
 from simulator.cli.common import DB_OPTION, open_store, print_json
 
+# Six exchanges (12 turns) and one judge keep `make demo` within a few minutes on 2 cores.
+DEMO_EXCHANGES = 6
+
 
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
@@ -161,7 +164,7 @@ def demo(db: Path | None = DB_OPTION) -> None:
         mode="guided",
         system_prompt_file=None,
         api_base=None,
-        max_turns=8,
+        max_turns=DEMO_EXCHANGES,
         seed=7,
         intake="basic",
     )
