@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,11 @@ def write_spec(directory: Path, data: dict[str, Any], name: str = "spec.yaml") -
 
 
 def integrity(path: Path) -> str:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         return conn.execute("pragma integrity_check").fetchone()[0]
 
 
 def rows(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    """Read with a fresh connection, as another process would."""
-    with sqlite3.connect(db_path, timeout=10) as conn:
+    """Read with a fresh connection, closed at once (none may be open across a fork)."""
+    with closing(sqlite3.connect(db_path, timeout=10)) as conn:
         return conn.execute(sql, params).fetchall()
