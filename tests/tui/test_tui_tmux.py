@@ -74,6 +74,9 @@ def test_patientsim_tui_shows_runs_and_streams_a_live_session(seeded, tmp_path):
         terminal.send("C-r")
         live = terminal.wait_for("[15] Patient", "done (max_turns)", "1 judge")
         assert "Steps" in live and "Patient state" in live and "SUDS" in live
+        terminal.send("o")  # the same session in replay, from its first turn
+        replay = terminal.wait_for("turn 0/15", "[0] Therapist", "Next turn")
+        assert "[15] Patient" not in replay
         terminal.send("q")
         deadline = time.monotonic() + 20
         while terminal.running() and time.monotonic() < deadline:

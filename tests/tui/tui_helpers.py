@@ -15,15 +15,7 @@ async def wait_for(pilot, condition, timeout: float = 20.0, what: str = "conditi
 
 
 async def settle(pilot) -> None:
-    """Let pending layout (table column widths, scrolling) reach the screen before a picture.
-
-    The size bounce forces a full reflow: Textual 8's compositor can keep line cuts from an
-    earlier layout after scroll_to_widget, and export the screen blank below the first line.
-    """
-    width, height = pilot.app.size
-    for size in ((width - 1, height), (width, height)):
-        await pilot.resize_terminal(*size)
-        await pilot.pause(0.05)
+    """Let pending layout (table column widths, scrolling) reach the screen before a picture."""
     for _ in range(3):
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.1)

@@ -38,7 +38,7 @@ class ReplayScreen(Screen):
         self.detail: SessionDetail | None = None
         self.cursor = -1
         self.follow = False
-        self.loading: str | None = None
+        self.loading_id: str | None = None
         self.fingerprint: tuple | None = None
 
     def compose(self) -> ComposeResult:
@@ -74,9 +74,9 @@ class ReplayScreen(Screen):
     # ------------------------------------------------------------------ loading
 
     def open(self, session_id: str) -> None:
-        if self.loading == session_id:
+        if self.loading_id == session_id:
             return
-        self.loading = session_id
+        self.loading_id = session_id
         self.run_worker(partial(self._load, session_id), group="replay-load", exclusive=True)
 
     async def _load(self, session_id: str) -> None:
@@ -88,7 +88,7 @@ class ReplayScreen(Screen):
             )
 
         self.fingerprint, detail, text = await asyncio.to_thread(read)
-        self.loading = None
+        self.loading_id = None
         if detail is None:
             self.notify(f"no session {session_id}", severity="error")
             return
@@ -102,7 +102,7 @@ class ReplayScreen(Screen):
 
     def _read_update(self) -> SessionDetail | None:
         """Newer rows of the session on screen, when something was committed."""
-        if self.detail is None or self.loading or not self.reader.changed():
+        if self.detail is None or self.loading_id or not self.reader.changed():
             return None
         session_id = self.detail.session_id
         fingerprint = self.reader.session_fingerprint(session_id)
