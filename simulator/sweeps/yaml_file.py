@@ -49,6 +49,7 @@ def model_from_text(
 ) -> tuple[M, LineMap]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -60,7 +61,6 @@ def model_from_text(
     if _count(root) > MAX_NODES:
         raise error([f"{source}:1: the YAML expands to too many values (alias bomb?)"])
     _walk(root, (), lines.lines)
-    data = yaml.safe_load(text)
     try:
         return model.model_validate(data), lines
     except ValidationError as exc:
