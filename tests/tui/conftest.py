@@ -6,14 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tui_helpers import SCRIPTED_ENV
 from tui_seed import copy_seeded, seed_db
-
-SCRIPTED_ENV = {
-    "PATIENTSIM_THERAPIST_MODEL": "scripted/adherent",
-    "PATIENTSIM_PATIENT_MODEL": "scripted/patient",
-    "PATIENTSIM_TRACKER_MODEL": "scripted/tracker",
-    "PATIENTSIM_JUDGES": "scripted/judge",
-}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SCRIPTED_ENV
+from tui_helpers import SCRIPTED_ENV
 
 TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(

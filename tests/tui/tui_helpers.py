@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import time
 
+# Models as a user would set them in the environment: scripted, instant, deterministic.
+SCRIPTED_ENV = {
+    "PATIENTSIM_THERAPIST_MODEL": "scripted/adherent",
+    "PATIENTSIM_PATIENT_MODEL": "scripted/patient",
+    "PATIENTSIM_TRACKER_MODEL": "scripted/tracker",
+    "PATIENTSIM_JUDGES": "scripted/judge",
+}
+
 
 async def wait_for(pilot, condition, timeout: float = 20.0, what: str = "condition") -> None:
     """Let the app run until `condition()` holds (or fail saying what never happened)."""

@@ -108,21 +108,4 @@ class Transcript(VerticalScroll):
             if index == cursor:
                 current = view
         if current is not None:
-            self.call_after_refresh(self._bring_into_view, current)
-
-    def _bring_into_view(self, current: TurnView) -> None:
-        # Computed from the turns' sizes rather than with scroll_to_widget: for a widget out of
-        # view that asks Textual's compositor for its full map, and the screen can then paint
-        # with stale cuts (parts of the previous screen stay on the terminal).
-        top = 0
-        for _index, view in sorted(self.turns.items()):
-            if view is current:
-                break
-            if view.display:
-                top += view.outer_size.height + view.styles.margin.top + view.styles.margin.bottom
-        bottom = top + current.outer_size.height
-        height = self.scrollable_content_region.height
-        if top < self.scroll_y:
-            self.scroll_to(y=top, animate=False)
-        elif bottom > self.scroll_y + height:
-            self.scroll_to(y=max(0, bottom - height), animate=False)
+            self.call_after_refresh(self.scroll_to_widget, current, animate=False, top=False)
