@@ -12,9 +12,9 @@ is off (the detectors still run after each session, as in any sweep without judg
                         workers with zero overhead: the best this executor's policy could do.
                         When sessions do not divide evenly into waves, this is above `ideal`.
 
-    cpu_bound_efficiency = min(1, ceiling x latency / concurrency), where ceiling = calls/s
-                        the same sweep reaches against an instant server (the orchestrator's
-                        own CPU limit): the best any level can do on this machine.
+    cpu_bound_efficiency = min(1, latency / (cpu per call) / concurrency): the sweep runs on one
+                        event loop, one core, so it cannot make more than 1 / (its CPU time per
+                        model call) calls per second: the best this level can do here.
 
 Measured = wall time of execute_sweep (planning excluded; it is done before the clock starts).
 Default: 200 sessions x 10 turns at every level. --quick runs c=1 on 10 sessions (the level's
@@ -34,11 +34,10 @@ import time
 from pathlib import Path
 
 import yaml
-from _common import report
+from _common import median, report
 
 LATENCY_S = 0.2
 QUICK_C1_SESSIONS = 10
-CEILING_SESSIONS = 24
 
 
 PROVIDER = "openai"  # --provider hosted_vllm: litellm's direct-httpx path, no OpenAI SDK
@@ -131,24 +130,21 @@ async def main(levels: list[int], sessions: int, turns: int, quick: bool, profil
     os.environ.setdefault("BENCH_LOOPBACK_KEY", "sk-bench-not-a-real-key")
     config = LoopbackConfig(seed=3, latency=FixedLatency(seconds=LATENCY_S))
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        with LoopbackProcess(config.model_copy(update={"latency": FixedLatency()})) as instant:
-            # warm: imports, litellm's client, the first DB migration
-            await run_level(instant.base_url, 2, 2, 1, Path(tmp) / "warm")
-            # the orchestrator's own ceiling: the same sessions with instant replies
-            ceiling = await run_level(instant.base_url, 8, CEILING_SESSIONS, turns, Path(tmp) / "0")
-        print({"ceiling": ceiling}, flush=True)
     with LoopbackProcess(config) as server, tempfile.TemporaryDirectory() as tmp:
+        # warm: imports, litellm's client, the first DB migration
+        await run_level(server.base_url, 2, 2, 1, Path(tmp) / "warm")
         for level in levels:
             n = QUICK_C1_SESSIONS if quick and level == 1 else sessions
             if profile == level:
                 rows.append(await _profiled(server.base_url, level, n, turns, Path(tmp)))
             else:
                 rows.append(await run_level(server.base_url, level, n, turns, Path(tmp)))
-            bound = min(1.0, ceiling["calls_per_s"] * LATENCY_S / level)
-            rows[-1]["cpu_bound_efficiency"] = round(bound, 3)
+            # one core runs the whole sweep: no more than 1 / (CPU per call) calls per second
+            ceiling = 1000 / rows[-1]["sweep_cpu_ms_per_call"]
+            rows[-1]["cpu_bound_efficiency"] = round(min(1.0, ceiling * LATENCY_S / level), 3)
             print(rows[-1], flush=True)
             server_stats = server.stats()
+    cpu_ms = median([r["sweep_cpu_ms_per_call"] for r in rows])
     return {
         "latency_s_per_call": LATENCY_S,
         "turns_per_session": turns,
@@ -156,14 +152,11 @@ async def main(levels: list[int], sessions: int, turns: int, quick: bool, profil
         "calls_per_exchange": 4,
         "judges": "off (detectors only)",
         "quick": quick,
-        "ceiling_at_0_ms": {
-            "calls_per_s": ceiling["calls_per_s"],
-            "sweep_cpu_ms_per_call": ceiling["sweep_cpu_ms_per_call"],
-            "sessions": CEILING_SESSIONS,
-            "concurrency": 8,
-        },
-        # with one call in flight per session, no concurrency above this can be served in time
-        "max_useful_concurrency": round(ceiling["calls_per_s"] * LATENCY_S, 1),
+        # the sweep's own CPU per model call (median over the levels) caps it at one core
+        "cpu_ms_per_call": cpu_ms,
+        "ceiling_calls_per_s": round(1000 / cpu_ms, 1),
+        # with one call in flight per session, no concurrency above this is kept busy
+        "max_useful_concurrency": round(1000 / cpu_ms * LATENCY_S, 1),
         "levels": rows,
         "efficiency_at_64": next((r["efficiency"] for r in rows if r["concurrency"] == 64), None),
         "target_efficiency_at_64": 0.85,

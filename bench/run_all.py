@@ -62,9 +62,10 @@ def headline(name: str, figures: dict) -> list[str]:
             for r in figures["levels"]
         ]
         lines.append(
-            f"orchestrator ceiling: {figures['ceiling_at_0_ms']['calls_per_s']} calls/s"
-            f" ({figures['ceiling_at_0_ms']['sweep_cpu_ms_per_call']} ms CPU per call) ->"
-            f" at most ~{figures['max_useful_concurrency']} sessions kept busy at 200 ms per call"
+            f"orchestrator ceiling: {figures['cpu_ms_per_call']} ms of sweep CPU per model call ->"
+            f" {figures['ceiling_calls_per_s']} calls/s on one core -> at most"
+            f" ~{figures['max_useful_concurrency']} sessions kept busy at 200 ms per call"
+            f" ({figures.get('provider', 'openai')}/ models)"
         )
         return lines
     if name == "gateway":
