@@ -177,6 +177,7 @@ class LiveScreen(Screen):
             protocol_for(None, config.protocol), "judged when it ends" if judges else "not judged"
         )
         self._show_view(True)
+        self.view.transcript.follow_tail()
         await self._drive(config=config, judges=judges)
 
     async def _run_resume(self, session_id: str) -> None:
@@ -202,6 +203,7 @@ class LiveScreen(Screen):
         self.view.load(detail, protocol_for(text, detail.protocol))
         self.view.show_cursor(max((t.index for t in detail.turns), default=-1), mark=False)
         self._show_view(True)
+        self.view.transcript.follow_tail()
         from simulator.models.config import load_settings
 
         await self._drive(session_id=session_id, judges=list(load_settings().judges))

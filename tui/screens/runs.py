@@ -16,9 +16,13 @@ from tui.polling import Poller
 from tui.rows import RunListing, SessionListing
 from tui.store_reader import StoreReader
 from tui.widgets.nav import NavBar
+from tui.widgets.table_fill import refill
 
 ALL_RUNS = "*all*"
 NO_RUN = "*none*"
+RUN_COLUMNS = [
+    (name, name) for name in ("run", "kind", "status", "sessions", "done", "failed", "created")
+]
 STATUS_STYLES = {"running": "bold", "failed": "red", "stopped": "yellow", "done": ""}
 
 
@@ -119,12 +123,8 @@ class RunsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        runs = self.query_one("#runs-table", DataTable)
-        runs.add_columns("run", "kind", "status", "sessions", "done", "failed", "created")
-        runs.border_title = "Runs"
+        self.query_one("#runs-table", DataTable).border_title = "Runs"
         sessions = self.query_one("#sessions-table", DataTable)
-        for column in COLUMNS:
-            sessions.add_column(column.title, key=column.key)
         sessions.border_title = "Sessions"
         self.reader = StoreReader(self.app.db_path)
         self.poller = Poller(self, self._read, self._show, self.app.poll_interval)
@@ -149,13 +149,12 @@ class RunsScreen(Screen):
     def _fill_runs(self) -> None:
         table = self.query_one("#runs-table", DataTable)
         keep = self.run_choice
-        table.clear()
         singles = [s for s in self.all_sessions if s.run_id is None]
-        table.add_row("all sessions", "", "", str(len(self.all_sessions)), "", "", "", key=ALL_RUNS)
+        rows = [(ALL_RUNS, ["all sessions", "", "", str(len(self.all_sessions)), "", "", ""])]
         if singles:
-            table.add_row("single sessions", "", "", str(len(singles)), "", "", "", key=NO_RUN)
+            rows.append((NO_RUN, ["single sessions", "", "", str(len(singles)), "", "", ""]))
         for run in self.all_runs:
-            table.add_row(
+            cells = [
                 Text(run.name),
                 run.kind,
                 Text(run.status + (f": {run.stop_reason}" if run.stop_reason else "")),
@@ -163,8 +162,9 @@ class RunsScreen(Screen):
                 str(run.done),
                 str(run.failed),
                 run.created_at[:16].replace("T", " "),
-                key=run.run_id,
-            )
+            ]
+            rows.append((run.run_id, cells))
+        refill(table, RUN_COLUMNS, rows)
         self._move_to(table, keep)
 
     def _fill_sessions(self) -> None:
@@ -174,14 +174,15 @@ class RunsScreen(Screen):
         self.shown = filtered_sorted(
             self.all_sessions, self.run_choice, text, self.sort_key, self.sort_reverse
         )
-        table.clear()
+        rows = []
         for row in self.shown:
             cells = []
             for column in COLUMNS:
                 value = column.cell(row)
                 style = STATUS_STYLES.get(value, "") if column.key == "status" else ""
                 cells.append(Text(value, style=style))
-            table.add_row(*cells, key=row.session_id)
+            rows.append((row.session_id, cells))
+        refill(table, [(column.key, column.title) for column in COLUMNS], rows)
         self._move_to(table, keep)
         arrow = "↓" if self.sort_reverse else "↑"
         table.border_subtitle = (

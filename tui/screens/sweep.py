@@ -23,7 +23,12 @@ from tui.sweep_numbers import (
     score_table,
 )
 from tui.widgets.nav import NavBar
+from tui.widgets.table_fill import refill
 
+GAP_COLUMNS = [
+    (title, title)
+    for title in ("therapist", "attribute", "metric", "gap", "p (Holm)", "flag", "high > low")
+]
 GAPS_EVERY_SECONDS = 5.0  # the permutation tests are the one costly read: not every poll
 
 
@@ -58,11 +63,7 @@ class SweepScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#sweep-table", DataTable).border_title = "Mean score: therapist × severity"
-        gaps = self.query_one("#sweep-gaps", DataTable)
-        gaps.border_title = "Largest demographic gaps"
-        gaps.add_columns(
-            "therapist", "attribute", "metric", "gap", "p (Holm)", "flag", "high > low"
-        )
+        self.query_one("#sweep-gaps", DataTable).border_title = "Largest demographic gaps"
         self.reader = StoreReader(self.app.db_path)
         self.poller = Poller(self, self._read, self._show, self.app.poll_interval)
         self.poller.start()
@@ -142,32 +143,36 @@ class SweepScreen(Screen):
     def _fill_table(self) -> None:
         table = self.query_one("#sweep-table", DataTable)
         data = score_table(self.sessions, self.metric)
-        table.clear(columns=True)
-        table.add_column("therapist")
-        for severity in data.severities:
-            table.add_column(severity)
+        columns = [("therapist", "therapist")] + [(s, s) for s in data.severities]
+        rows = []
         for therapist in data.therapists:
             cells = [Text(therapist)]
             for severity in data.severities:
                 mean, n = data.cells[(therapist, severity)]
                 cells.append(Text("—" if mean is None else f"{mean:.2f} (n={n})"))
-            table.add_row(*cells)
+            rows.append((None, cells))
+        refill(table, columns, rows)
         judged = len(self.sessions)
         table.border_subtitle = f"{self.metric} · {judged} judged sessions · m: metric"
 
     def _fill_gaps(self) -> None:
         table = self.query_one("#sweep-gaps", DataTable)
-        table.clear()
-        for gap in self.gaps:
-            table.add_row(
-                Text(gap.therapist),
-                gap.attribute,
-                gap.metric,
-                f"{gap.gap:.2f}",
-                "—" if gap.p_holm is None else f"{gap.p_holm:.3f}",
-                "⚑" if gap.flagged else "",
-                Text(f"{gap.high_value[:14]} > {gap.low_value[:14]}"),
+        rows = [
+            (
+                None,
+                [
+                    Text(gap.therapist),
+                    gap.attribute,
+                    gap.metric,
+                    f"{gap.gap:.2f}",
+                    "—" if gap.p_holm is None else f"{gap.p_holm:.3f}",
+                    "⚑" if gap.flagged else "",
+                    Text(f"{gap.high_value[:14]} > {gap.low_value[:14]}"),
+                ],
             )
+            for gap in self.gaps
+        ]
+        refill(table, GAP_COLUMNS, rows)
         table.border_subtitle = (
             "" if self.gaps else "needs judged sessions with varied demographics"
         )

@@ -70,7 +70,6 @@ class SessionView(Horizontal):
 
     def apply(self, events: Iterable[Any]) -> None:
         """Draw a batch of session events (see simulator.session.events)."""
-        follow = self.transcript.at_bottom()
         states_changed = False
         for event in events:
             if isinstance(event, TurnDelta):
@@ -102,8 +101,7 @@ class SessionView(Horizontal):
                 self.ended = event
         if states_changed:
             self.state_panel.show(self.states)
-        if follow:
-            self.transcript.call_after_refresh(self.transcript.scroll_end, animate=False)
+        self.transcript.keep_following()
 
     def _judge_scored(self, event: JudgeScored) -> None:
         metrics = {

@@ -53,6 +53,7 @@ class Transcript(VerticalScroll):
         super().__init__(**kwargs)
         self.turns: dict[int, TurnView] = {}
         self._pending_hits: dict[int, list[tuple[str, str]]] = {}
+        self._following = False
 
     def clear_turns(self) -> None:
         self.turns.clear()
@@ -96,8 +97,21 @@ class Transcript(VerticalScroll):
         if view is not None:
             view.redraw()
 
-    def at_bottom(self) -> bool:
-        return self.scroll_offset.y >= self.max_scroll_y - 1
+    def follow_tail(self) -> None:
+        """Live: keep the newest turn in view as turns stream in (see `keep_following`)."""
+        self._following = True
+        self.anchor(False)
+
+    def keep_following(self) -> None:
+        """Once the turns overflow, anchor to the bottom: Textual then holds the newest turn in
+        view until the reader scrolls up, and follows again when they scroll back down.
+        Anchoring earlier would push a short transcript to the bottom of the pane."""
+        if self._following and not self.is_anchored:
+            self.call_after_refresh(self._anchor_if_overflowing)
+
+    def _anchor_if_overflowing(self) -> None:
+        if self._following and not self.is_anchored and self.max_scroll_y > 0:
+            self.anchor()
 
     def reveal_upto(self, cursor: int) -> None:
         """Replay: show turns up to `cursor`, mark it current and bring it into view."""
