@@ -1,6 +1,8 @@
 """Concurrency scaling: sweeps against the loopback model server at 200 ms per call.
 
-Every role (therapist, patient, tracker) is `openai/...` (or --provider hosted_vllm) with api_base = the loopback server
+Every role (therapist, patient, tracker) is `hosted_vllm/...`, the README's way to reach a vLLM or
+other OpenAI-compatible server (--provider openai: litellm's OpenAI-SDK path, whose request
+validation costs ~15 ms of CPU a call more), with api_base = the loopback server
 (a child process, so it does not share our GIL), so EVERY model call costs 200 ms. A session
 exchange makes 4 calls (therapist, patient utterance, patient self-report, tracker). Judging
 is off (the detectors still run after each session, as in any sweep without judges).
@@ -40,7 +42,7 @@ LATENCY_S = 0.2
 QUICK_C1_SESSIONS = 10
 
 
-PROVIDER = "openai"  # --provider hosted_vllm: litellm's direct-httpx path, no OpenAI SDK
+PROVIDER = "hosted_vllm"
 
 
 def spec(base_url: str, sessions: int, turns: int) -> dict:
@@ -192,13 +194,14 @@ if __name__ == "__main__":
     parser.add_argument("--profile", type=int, help="run this level under cProfile")
     parser.add_argument(
         "--provider",
-        default="openai",
-        choices=["openai", "hosted_vllm"],
-        help="litellm provider prefix of every role (results: concurrency[_PROVIDER].json)",
+        default="hosted_vllm",
+        choices=["hosted_vllm", "openai"],
+        help="litellm provider prefix of every role (results: concurrency.json, or "
+        "concurrency_openai.json)",
     )
     args = parser.parse_args()
     PROVIDER = args.provider
     levels = [int(x) for x in args.levels.split(",")]
     figures = asyncio.run(main(levels, args.sessions, args.turns, args.quick, args.profile))
     figures["provider"] = PROVIDER
-    report("concurrency" if PROVIDER == "openai" else f"concurrency_{PROVIDER}", figures)
+    report("concurrency" if PROVIDER == "hosted_vllm" else f"concurrency_{PROVIDER}", figures)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import sqlite_utils
@@ -11,6 +12,8 @@ import yaml
 from simulator.judges.errors import JudgeError
 from simulator.judges.view import SessionView, build_view, steps_from_protocol
 from simulator.store import session_row, session_states, session_turns
+
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 
 
 def load_session_view(db: sqlite_utils.Database, session_id: str) -> SessionView:
@@ -43,10 +46,17 @@ def stored_protocol(db: sqlite_utils.Database, protocol_hash: str | None) -> Any
     rows = list(db["protocols"].rows_where("hash = ?", [protocol_hash]))
     if not rows:
         return None
+    return _parsed_protocol(rows[0]["yaml"], f"protocol {rows[0]['id']}")
+
+
+@lru_cache(maxsize=32)
+def _parsed_protocol(text: str, source: str) -> Any | None:
+    """Parsing and validating a protocol takes ~0.1 s and a sweep's sessions share a few
+    protocols; Protocol is frozen, so one parsed copy per stored text is shared."""
     from protocols import ProtocolError, protocol_from_data
 
     try:
-        return protocol_from_data(yaml.safe_load(rows[0]["yaml"]), f"protocol {rows[0]['id']}")
+        return protocol_from_data(yaml.load(text, Loader=SafeLoader), source)
     except (ProtocolError, yaml.YAMLError):
         return None  # judged without step context rather than not at all
 

@@ -33,7 +33,7 @@ class ConsolePrinter:
         if isinstance(event, SessionStarted):
             write(
                 f"session {event.session_id}: protocol {event.protocol}, persona {event.persona}, "
-                f"therapist {event.therapist} ({event.mode}), patient {event.patient}, max {event.max_turns} turns\n"
+                f"therapist {event.therapist} ({event.mode}), patient {event.patient}, max {event.max_turns} exchanges\n"
             )
         elif isinstance(event, TurnDelta):
             text = event.text

@@ -168,3 +168,23 @@ def _base(server, monkeypatch) -> dict:
             "openai/fake", api_base=server.base_url, api_key_env="PATIENTSIM_TEST_KEY"
         )
     }
+
+
+@pytest.mark.parametrize(
+    ("model", "priced"), [("openai/gpt-4o-mini", True), ("hosted_vllm/our-own-model", False)]
+)
+async def test_calls_are_priced_from_litellms_map_and_unpriced_models_cost_zero(
+    monkeypatch, model, priced
+):
+    from simulator.models.config import ModelSpec
+
+    monkeypatch.setenv("PATIENTSIM_TEST_KEY", "sk-test-not-a-real-key")
+    with _server() as server:
+        spec = ModelSpec(model, api_base=server.base_url, api_key_env="PATIENTSIM_TEST_KEY")
+        sink = MemorySink()
+        with recording_to(sink):
+            for i in range(2):  # the second call of an unpriced model takes the registered price
+                await complete("therapist", [{"role": "user", "content": f"hi {i}"}], model=spec)
+    assert [r.ok for r in sink.records] == [True, True]
+    costs = [r.cost_usd for r in sink.records]
+    assert all(c > 0 for c in costs) if priced else costs == [0.0, 0.0]

@@ -159,3 +159,14 @@ def test_cli_refuses_to_guess_the_therapist_and_unknown_runs(planted_run):
     )
     assert unknown.returncode == 2 and unknown.stderr.startswith("error: no run run_nope")
     assert "Traceback" not in several.stderr + unknown.stderr
+
+
+@pytest.mark.parametrize("text", ["=", "axes: =\n", "axes: [1\n"])
+def test_a_gates_file_yaml_cannot_build_is_a_located_error(tmp_path, text):
+    from simulator.report.gates import load_gates
+
+    bad = tmp_path / "gates.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        load_gates(bad)
+    assert caught.value.problems[0].startswith(f"{bad}:")
