@@ -350,9 +350,6 @@ class SessionNodes:
             if event.is_due(values, frozenset(fired))
         ]
 
-    def route(self, state: GraphState) -> str:
-        return "end" if state.get("end_reason") else "therapist"
-
 
 def _event_risk(events: list, state: GraphState) -> str | None:
     """The risk level events set (set_risk, or raise_risk levels from the current risk)."""

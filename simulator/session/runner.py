@@ -16,7 +16,7 @@ from simulator.session import dynamics
 from simulator.session.config import ModelRef, SessionConfig
 from simulator.session.errors import SessionInputError
 from simulator.session.events import SessionEnded, SessionStarted, Subscriber
-from simulator.session.graph import build_graph
+from simulator.session.graph import session_graph
 from simulator.session.nodes import SessionNodes
 from simulator.session.state import GraphState
 from simulator.store import records
@@ -140,7 +140,7 @@ async def run_session(
     config = SessionConfig.model_validate_json(row["config_json"])
     persona, protocol = load_persona(config.persona_json), load_protocol(config.protocol)
     nodes = SessionNodes(session_id, config, persona, protocol, db, list(subscribers))
-    graph = build_graph(nodes, checkpointer=checkpoints)
+    graph = session_graph(checkpoints)
     graph_config = _graph_config(session_id, config.max_turns)
     nodes.emit(
         SessionStarted(
@@ -163,7 +163,7 @@ async def run_session(
     status, end_reason, error = "done", None, None
     try:
         with recording_to(lambda record: records.add_call(db, record)):
-            final = await graph.ainvoke(graph_input, graph_config)
+            final = await graph.ainvoke(graph_input, graph_config, context=nodes)
         end_reason = final.get("end_reason") or "max_turns"
         summary = dynamics.deterioration(
             dynamics.PatientState(**final["initial_patient"]),
@@ -212,10 +212,7 @@ async def fork_state(
             f"--at-turn {at_turn}: must be a therapist turn (an even index: 0, 2, 4, ...)"
         )
     config = SessionConfig.model_validate_json(row["config_json"])
-    nodes = SessionNodes(
-        parent_id, config, load_persona(config.persona_json), load_protocol(config.protocol), db
-    )
-    graph = build_graph(nodes, checkpointer=checkpoints)
+    graph = session_graph(checkpoints)
     async for snapshot in graph.aget_state_history(_graph_config(parent_id, config.max_turns)):
         values = snapshot.values or {}
         if snapshot.next == ("therapist",) and len(values.get("transcript", [])) == at_turn:
