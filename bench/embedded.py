@@ -151,6 +151,7 @@ async def run_session(turns: int, seed: int, recorder: Recorder) -> dict:
         "exchanges": [b - a for a, b in zip([started, *marks], marks, strict=False)],
         "status": row["status"],
         "end_reason": row["end_reason"],
+        "error": row["error"],
     }
 
 
@@ -184,6 +185,7 @@ def main(turns: int, seed: int) -> dict:
         "exchanges": exchanges,
         "status": session["status"],
         "end_reason": session["end_reason"],
+        "error": session["error"],
         "llama_calls": len(calls),
         "calls_with_identical_output": sum(c["same_text"] for c in calls),
         "completion_tokens": tokens,
