@@ -22,7 +22,11 @@ HERE = Path(__file__).resolve().parent
 
 # name -> (script, documented arguments, smoke arguments)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
-    "session": ("session.py", ["--sessions", "20", "--turns", "10"], ["--sessions", "3"]),
+    "session": (
+        "session.py",
+        ["--sessions", "20", "--turns", "10", "--embedded"],
+        ["--sessions", "3"],
+    ),
     "throughput": ("throughput.py", [], ["--sessions", "10", "--levels", "1,4"]),
     "memory": ("memory.py", ["--sessions", "2000"], ["--sessions", "20"]),
     "concurrency": (
@@ -39,10 +43,17 @@ def headline(name: str, figures: dict) -> list[str]:
     """The figures the README quotes, one line each."""
     if name == "session":
         s = figures["scripted"]
-        return [
+        lines = [
             f"framework overhead per turn (scripted models): median {s['median_overhead_ms_per_turn']} ms,"
             f" p90 {s['p90_overhead_ms_per_turn']} ms (target <= {s['target_ms']} ms)"
         ]
+        if "embedded" in figures:
+            e = figures["embedded"]
+            lines.append(
+                f"embedded session, exchanges 11-13 over 2-4 (median): {e['turn12_over_turn2']}"
+                f" (single exchanges 12 / 2: {e['turn12_over_turn2_single']}; target <= {e['target_ratio']})"
+            )
+        return lines
     if name == "throughput":
         return [
             f"peak sessions per hour (instant models, {figures['turns_per_session']} exchanges,"
