@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 
 # name -> (script, documented arguments, smoke arguments)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
+    "startup": ("startup.py", [], ["--runs", "1"]),
     "session": (
         "session.py",
         ["--sessions", "20", "--turns", "10", "--embedded"],
@@ -54,6 +55,11 @@ def headline(name: str, figures: dict) -> list[str]:
                 f" (single exchanges 12 / 2: {e['turn12_over_turn2_single']}; target <= {e['target_ratio']})"
             )
         return lines
+    if name == "startup":
+        return [
+            f"start-up {label}: median {f['median_s']} s (target <= {f['target_s']} s)"
+            for label, f in figures["figures"].items()
+        ]
     if name == "throughput":
         return [
             f"peak sessions per hour (instant models, {figures['turns_per_session']} exchanges,"

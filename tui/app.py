@@ -66,10 +66,10 @@ class PatientsimApp(App[None]):
         self.theme = theme
 
     def on_mount(self) -> None:
-        from tui.warm_up import warm_up
+        from tui.warm_up import start_background_warm_up
 
         # Load the session engine in the background so the first live session starts fast.
-        self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
+        start_background_warm_up()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -1,13 +1,17 @@
-"""Import the session engine's heavy modules on a worker thread, before the first session needs them.
+"""Import the session engine's heavy modules off the UI loop, before the first session needs them.
 
-Importing litellm and langgraph takes seconds; done on the UI loop it would freeze the screen.
+Importing langgraph and the engine takes a second or more; done on the UI loop it would
+freeze the screen. The app starts it on a daemon thread (not a Textual worker, whose thread
+pool is joined at exit): quitting never waits for an import. litellm is loaded only for a
+session that calls a remote model, since in-process models never touch it.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
 
-HEAVY_MODULES = (
+ENGINE_MODULES = (
     "protocols",
     "personas",
     "simulator.session.summary",
@@ -17,7 +21,9 @@ HEAVY_MODULES = (
     "simulator.models.gateway",
     "langgraph.checkpoint.sqlite.aio",
     "aiosqlite",
-    # What litellm loads on its first remote call (the OpenAI client, tokenizer, proxy types)
+)
+# What litellm loads on its first remote call (the OpenAI client, tokenizer, proxy types)
+REMOTE_MODULES = (
     "openai.resources",
     "anyio._backends._asyncio",
     "litellm.litellm_core_utils.default_encoding",
@@ -26,12 +32,32 @@ HEAVY_MODULES = (
 )
 
 
-def warm_up() -> None:
-    from simulator.models._litellm import litellm
+def warm_up(*, remote: bool = False) -> None:
+    """Import the engine; with `remote`, litellm and what its first remote call loads too."""
+    if remote:
+        from simulator.models._litellm import litellm
 
-    litellm()  # first: it sets litellm's offline switches before anything imports litellm
-    for name in HEAVY_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # an optional part (the judges, a litellm internal) is missing
-            pass
+        litellm()  # first: it sets litellm's offline switches before anything imports litellm
+    for name in ENGINE_MODULES + (REMOTE_MODULES if remote else ()):
+        importlib.import_module(name)
+
+
+def is_remote(model: str) -> bool:
+    """Whether a model string is called through litellm (not `local/` or `scripted/`)."""
+    from simulator.models.providers import IN_PROCESS_PROVIDERS
+
+    return model.split("/", 1)[0] not in IN_PROCESS_PROVIDERS
+
+
+def start_background_warm_up() -> threading.Thread:
+    """Warm the engine up on a daemon thread; an import still running at exit is abandoned."""
+    thread = threading.Thread(target=_quiet_warm_up, name="patientsim-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _quiet_warm_up() -> None:
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 - a session that needs the module reports the failure itself
+        pass

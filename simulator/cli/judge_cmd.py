@@ -37,7 +37,9 @@ class _SessionsByDefault(typer.core.TyperGroup):
 
 def register(app: typer.Typer) -> None:
     """Add the judge group and the ingest command to the main app."""
-    judge_app = typer.Typer(cls=_SessionsByDefault, help=JUDGE_HELP, no_args_is_help=True)
+    judge_app = typer.Typer(
+        rich_markup_mode=None, cls=_SessionsByDefault, help=JUDGE_HELP, no_args_is_help=True
+    )
     judge_app.command(SESSIONS_COMMAND, hidden=True)(judge_sessions)
     judge_app.command("calibrate")(calibrate)
     judge_app.command("schema")(schema)

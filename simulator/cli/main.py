@@ -24,6 +24,7 @@ from simulator.cli import (
 from simulator.cli.errors import INPUT_ERROR_EXIT, report_problems
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="patientsim",
     help="Synthetic patients for testing mental-health chatbots before they reach people.",
     no_args_is_help=True,
@@ -39,6 +40,28 @@ judge_cmd.register(app)
 sweep_cmd.register(app)
 report_cmd.register(app)
 tui_cmd.register(app)
+
+
+def _print_version(requested: bool) -> None:
+    if requested:
+        from simulator.versions import version_line
+
+        typer.echo(version_line())
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print patientsim's version and those of litellm, langgraph, textual and "
+        "llama-cpp-python (for bug reports and methods sections), then exit.",
+    ),
+) -> None:
+    """Synthetic patients for testing mental-health chatbots before they reach people."""
 
 
 def _input_error_types() -> tuple[type[BaseException], ...]:

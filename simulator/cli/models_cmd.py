@@ -53,10 +53,13 @@ async def _ping_all(roles) -> list[dict]:
     import time
 
     from simulator.models import ModelError
-    from simulator.models._litellm import litellm
     from simulator.models.gateway import complete
+    from simulator.models.providers import IN_PROCESS_PROVIDERS
 
-    litellm()  # import before timing: the first call should not carry litellm's start-up
+    if any(spec.provider not in IN_PROCESS_PROVIDERS for _, spec in roles):
+        from simulator.models._litellm import litellm
+
+        litellm()  # import before timing: the first remote call should not carry its start-up
     results = []
     for role, spec in roles:  # one at a time: the embedded model would only queue parallel calls
         started = time.perf_counter()

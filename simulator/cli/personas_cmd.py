@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Synthetic patients: sample, inspect, twin, escalate and import personas.",
     no_args_is_help=True,
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Protocol graphs (Prolonged Exposure, CBT, your own): list, check, show, export, author.",
     no_args_is_help=True,
 )

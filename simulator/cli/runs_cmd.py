@@ -8,7 +8,7 @@ import typer
 
 from simulator.cli.common import DB_OPTION, open_store, print_json
 
-app = typer.Typer(help="Stored runs and sessions.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="Stored runs and sessions.", no_args_is_help=True)
 
 LIST_COLUMNS = (
     "session_id",

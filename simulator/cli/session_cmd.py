@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import typer
@@ -180,6 +179,8 @@ def demo(db: Path | None = DB_OPTION) -> None:
 def _drive(
     store, path: Path, *, json_out: bool, judges, config=None, session_id=None, fork_of=None
 ) -> None:
+    import asyncio
+
     from simulator.session.printer import ConsolePrinter
     from simulator.session.service import drive_session
     from simulator.session.summary import session_summary

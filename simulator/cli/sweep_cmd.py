@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
@@ -100,6 +99,8 @@ def _sweep(
 
 
 def _execute(store, path, run_id, concurrency, budget, quiet):
+    import asyncio
+
     from simulator.sweeps import execute_sweep
 
     try:

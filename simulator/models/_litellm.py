@@ -30,13 +30,9 @@ def litellm() -> ModuleType:
     for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
-    from simulator.models.local.provider import LocalLLM
-    from simulator.models.scripted.provider import ScriptedLLM
+    from simulator.models.litellm_adapter import adapters
 
-    _litellm.custom_provider_map = [
-        {"provider": "local", "custom_handler": LocalLLM()},
-        {"provider": "scripted", "custom_handler": ScriptedLLM()},
-    ]
+    _litellm.custom_provider_map = adapters()
     # litellm reads custom_provider_map when a call is made; registering the names keeps
     # get_llm_provider() from rejecting them.
     for provider in ("local", "scripted"):

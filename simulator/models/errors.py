@@ -23,3 +23,8 @@ class ModelOutputError(ModelError):
     def __init__(self, role: str, model: str, message: str, raw: str = ""):
         super().__init__(role, model, message)
         self.raw = raw
+
+
+def short_error(error: Exception) -> str:
+    """An exception as one line of at most 300 characters (for errors and call records)."""
+    return str(error).replace("\n", " ")[:300]

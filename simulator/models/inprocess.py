@@ -1,8 +1,10 @@
-"""Shared plumbing for providers that run inside this process (the embedded model, scripted doubles).
+"""Providers that run inside this process: the embedded model (`local/`) and scripted doubles.
 
-Subclasses implement one blocking `generate()`; this base turns it into litellm's
-completion, acompletion and astreaming (the blocking work runs on a worker thread so the
-event loop, and a UI on it, stays responsive).
+Subclasses implement one blocking `generate()`; this base gives it the async forms the
+gateway calls (the blocking work runs on a worker thread so the event loop, and a UI on it,
+stays responsive). Nothing here imports litellm: a session on in-process models never pays
+its seconds of import. `providers.py` holds one instance of each; `litellm_adapter.py`
+exposes them to litellm itself.
 """
 
 from __future__ import annotations
@@ -11,13 +13,11 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable
 
-from litellm import CustomLLM, ModelResponse, Usage
-
 from simulator.models.call_context import CallContext, current_call
 from simulator.models.local.engine import Generation
 
 
-class InProcessLLM(CustomLLM):
+class InProcessProvider:
     # Whether generate() blocks for long (real inference): then it runs on a worker thread.
     blocking = True
 
@@ -31,42 +31,27 @@ class InProcessLLM(CustomLLM):
     ) -> Generation:
         raise NotImplementedError
 
-    def _call(self) -> CallContext:
+    def current_call(self) -> CallContext:
         return current_call.get() or CallContext(role="adhoc")
 
-    def completion(
-        self, model, messages, *args, optional_params=None, model_response=None, **kwargs
-    ) -> ModelResponse:
-        generation = self.generate(
-            _name(model), messages, self._call(), optional_params or {}, None
-        )
-        return _response(model, generation)
-
-    async def acompletion(
-        self, model, messages, *args, optional_params=None, model_response=None, **kwargs
-    ) -> ModelResponse:
-        call = self._call()
+    async def agenerate(self, model: str, messages: list[dict], params: dict) -> Generation:
+        """The whole reply. `model` is the full string (`scripted/adherent`)."""
+        call = self.current_call()
         if not self.blocking:
-            return _response(
-                model, self.generate(_name(model), messages, call, optional_params or {}, None)
-            )
-        generation = await asyncio.to_thread(
-            self.generate, _name(model), messages, call, optional_params or {}, None
-        )
-        return _response(model, generation)
+            return self.generate(_name(model), messages, call, params, None)
+        return await asyncio.to_thread(self.generate, _name(model), messages, call, params, None)
 
-    async def astreaming(
-        self, model, messages, *args, optional_params=None, **kwargs
-    ) -> AsyncIterator[dict]:
-        call = self._call()
+    async def astream(
+        self, model: str, messages: list[dict], params: dict
+    ) -> AsyncIterator[str | Generation]:
+        """Text pieces as they are generated, then the finished `Generation`."""
+        call = self.current_call()
         if not self.blocking:
             pieces: list[str] = []
-            generation = self.generate(
-                _name(model), messages, call, optional_params or {}, pieces.append
-            )
+            generation = self.generate(_name(model), messages, call, params, pieces.append)
             for piece in pieces:
-                yield _chunk(piece)
-            yield _final_chunk(generation)
+                yield piece
+            yield generation
             return
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
@@ -79,7 +64,7 @@ class InProcessLLM(CustomLLM):
                     _name(model),
                     messages,
                     call,
-                    optional_params or {},
+                    params,
                     lambda piece: loop.call_soon_threadsafe(queue.put_nowait, piece),
                 )
             except BaseException as exc:  # noqa: BLE001 - re-raised on the event loop below
@@ -89,57 +74,11 @@ class InProcessLLM(CustomLLM):
 
         threading.Thread(target=work, name=f"patientsim-{call.role}", daemon=True).start()
         while (piece := await queue.get()) is not done:
-            yield _chunk(piece)
+            yield piece
         if "error" in outcome:
             raise outcome["error"]
-        yield _final_chunk(outcome["generation"])
-
-
-def _chunk(piece: str) -> dict:
-    return {"text": piece, "is_finished": False, "finish_reason": "", "usage": None, "index": 0}
-
-
-def _final_chunk(generation: Generation) -> dict:
-    return {
-        "text": "",
-        "is_finished": True,
-        "finish_reason": "stop",
-        "index": 0,
-        "usage": {
-            "prompt_tokens": generation.prompt_tokens,
-            "completion_tokens": generation.completion_tokens,
-            "total_tokens": generation.prompt_tokens + generation.completion_tokens,
-        },
-    }
+        yield outcome["generation"]
 
 
 def _name(model: str) -> str:
     return model.split("/", 1)[1] if "/" in model else model
-
-
-def _response(model: str, generation: Generation) -> ModelResponse:
-    return ModelResponse(
-        model=model,
-        choices=[
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {"role": "assistant", "content": generation.text},
-            }
-        ],
-        usage=Usage(
-            prompt_tokens=generation.prompt_tokens,
-            completion_tokens=generation.completion_tokens,
-            total_tokens=generation.prompt_tokens + generation.completion_tokens,
-        ),
-    )
-
-
-def handler_for(provider: str) -> InProcessLLM:
-    """The registered handler for an in-process provider (`local` or `scripted`)."""
-    from simulator.models._litellm import litellm
-
-    for entry in litellm().custom_provider_map:
-        if entry["provider"] == provider:
-            return entry["custom_handler"]
-    raise KeyError(provider)

@@ -8,9 +8,14 @@ the current context. A session installs a sink that writes to the runs DB; tests
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+
+from simulator.models.call_context import CallContext
+from simulator.models.config import ModelSpec
+from simulator.models.errors import short_error
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class CallRecord:
     error: str | None = None
     attempt: int = 1
     session_id: str | None = None
+    cache_hit: bool = False  # served from the response cache: no request was made
 
     def as_row(self) -> dict:
         return asdict(self)
@@ -70,3 +76,32 @@ def recording_to(sink: CallSink) -> Iterator[CallSink]:
         yield sink
     finally:
         _current_sink.reset(token)
+
+
+def record_attempt(
+    spec: ModelSpec,
+    call: CallContext,
+    started: float,
+    attempt: int,
+    *,
+    usage: dict | None = None,
+    error: Exception | None = None,
+    cache_hit: bool = False,
+) -> None:
+    """Emit the record of one attempt that began at perf_counter() `started`."""
+    usage = usage or {}
+    emit(
+        CallRecord(
+            role=call.role,
+            model=spec.model,
+            prompt_tokens=usage.get("prompt_tokens", 0),
+            completion_tokens=usage.get("completion_tokens", 0),
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            cost_usd=usage.get("cost_usd", 0.0),
+            ok=error is None,
+            error=None if error is None else f"{type(error).__name__}: {short_error(error)}",
+            attempt=attempt,
+            session_id=call.context.get("session_id"),
+            cache_hit=cache_hit,
+        )
+    )

@@ -20,8 +20,8 @@ def _distinct(db: sqlite_utils.Database, sql: str, run_id: str) -> list[Any]:
 
 
 def provenance(db: sqlite_utils.Database, run: dict, gates_source: str, stats_seed: int) -> dict:
-    from simulator import __version__
     from simulator.sweeps.budget import run_spend
+    from simulator.versions import version_line
 
     run_id = run["id"]
     stored = json.loads(run["spec_json"] or "{}")
@@ -45,7 +45,7 @@ def provenance(db: sqlite_utils.Database, run: dict, gates_source: str, stats_se
         "status": run["status"],
         "stop_reason": run["stop_reason"],
         "code_version": run["code_version"],
-        "report_code_version": __version__,
+        "report_code_version": version_line(),
         "spec_source": stored.get("source"),
         "models": {
             "therapists": therapists,

@@ -180,4 +180,21 @@ def m002_sweep_plan(db: sqlite_utils.Database) -> None:
     db["sweep_plan"].create_index(["session_id"])
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_sweep_plan]
+def m003_response_cache(db: sqlite_utils.Database) -> None:
+    """Remote responses kept for identical re-runs (a sweep's `cache: true`), and a mark on
+    each model call served from them (it cost nothing)."""
+    db["response_cache"].create(
+        {
+            "key": str,
+            "model": str,
+            "text": str,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "created_at": str,
+        },
+        pk="key",
+    )
+    db["model_calls"].add_column("cache_hit", int, not_null_default=0)
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_sweep_plan, m003_response_cache]

@@ -29,7 +29,7 @@ def create_run(
     spec: dict | None = None,
     run_id: str | None = None,
 ) -> str:
-    from simulator import __version__
+    from simulator.versions import version_line
 
     run_id = run_id or new_id("run")
     db["runs"].insert(
@@ -40,7 +40,7 @@ def create_run(
             "status": "running",
             "stop_reason": None,
             "spec_json": json.dumps(spec or {}, sort_keys=True),
-            "code_version": __version__,
+            "code_version": version_line(),
             "created_at": now(),
             "finished_at": None,
         }
@@ -124,7 +124,8 @@ def add_call(db: sqlite_utils.Database, record: CallRecord) -> None:
     with db.conn:
         db.conn.execute(
             "insert into model_calls (session_id, role, model, prompt_tokens, completion_tokens, latency_ms,"
-            " cost_usd, ok, error, attempt, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " cost_usd, ok, error, attempt, cache_hit, created_at)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.session_id,
                 record.role,
@@ -136,6 +137,7 @@ def add_call(db: sqlite_utils.Database, record: CallRecord) -> None:
                 int(record.ok),
                 record.error,
                 record.attempt,
+                int(record.cache_hit),
                 now(),
             ),
         )

@@ -8,7 +8,6 @@ under a global bound, per-provider limits and a budget, resumable after any kill
 """
 
 from simulator.sweeps.budget import BudgetGuard, Spend, run_spend
-from simulator.sweeps.cache import cache_dir_for, disk_cache
 from simulator.sweeps.errors import SweepError
 from simulator.sweeps.estimate import DryRun, describe, dry_run
 from simulator.sweeps.executor import SweepOutcome, execute_sweep, stored_sweep
@@ -49,9 +48,7 @@ __all__ = [
     "SweepSpec",
     "TherapistSpec",
     "TwinSpec",
-    "cache_dir_for",
     "describe",
-    "disk_cache",
     "dry_run",
     "execute_sweep",
     "expand",

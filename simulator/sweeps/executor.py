@@ -21,6 +21,8 @@ from typing import TextIO
 
 import sqlite_utils
 
+from simulator.models.response_cache import caching_responses
+from simulator.store.response_cache import DbResponseCache
 from simulator.sweeps import plan_store
 from simulator.sweeps.budget import (
     BudgetGuard,
@@ -29,7 +31,6 @@ from simulator.sweeps.budget import (
     run_spend,
     session_spend,
 )
-from simulator.sweeps.cache import cache_dir_for, disk_cache
 from simulator.sweeps.errors import SweepError
 from simulator.sweeps.limits import ProviderLimiter, limiting_model_calls
 from simulator.sweeps.progress import Progress
@@ -271,7 +272,7 @@ async def execute_sweep(
             if spec.limits:
                 stack.enter_context(limiting_model_calls(ProviderLimiter(spec.limits)))
             if spec.cache:
-                stack.enter_context(disk_cache(cache_dir_for(db_path)))
+                stack.enter_context(caching_responses(DbResponseCache(db)))
             async with runner.open_checkpoints(runner.checkpoints_path_for(db_path)) as cp:
                 executor = _Executor(
                     db,

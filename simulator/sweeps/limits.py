@@ -77,7 +77,7 @@ class ProviderLimiter:
 def limiting_model_calls(limiter: ProviderLimiter) -> Iterator[None]:
     """Route every model request of this context through `limiter` while the block runs
     (per request attempt, not per session, so retries count against the limits too)."""
-    from simulator.models.gateway import gating_requests
+    from simulator.models.request_gate import gating_requests
 
     with gating_requests(limiter.request):
         yield

@@ -175,8 +175,9 @@ class SweepSpec(BaseModel):
     budget: Budget | None = Field(None, description="Spend limit; none means unlimited.")
     cache: bool = Field(
         False,
-        description="litellm disk cache under runs/cache (remote models only; in-process "
-        "local/ and scripted/ models bypass litellm).",
+        description="Keep remote models' replies in the runs DB (table response_cache) and "
+        "serve an identical request from there, at no cost, when the sweep is run again "
+        "(in-process local/ and scripted/ models are never cached).",
     )
 
     @field_validator("therapists")

@@ -158,13 +158,17 @@ class LiveScreen(Screen):
     # ------------------------------------------------------------------ workers
 
     async def _run_new(self, request: SessionRequest) -> None:
-        from tui.warm_up import warm_up
+        from tui.warm_up import is_remote, warm_up
 
         self.phase = "preparing"
         self._set_status("preparing (loading models and protocol)…")
         try:
             await asyncio.to_thread(warm_up)
             config, judges = await asyncio.to_thread(prepare, request, self.app.db)
+            models = [config.therapist.model, config.patient.model, config.tracker.model]
+            models += [judge.model for judge in judges or []]
+            if any(map(is_remote, models)):
+                await asyncio.to_thread(warm_up, remote=True)
         except RequestProblems as exc:
             self.phase = "form"
             self.form.show_problems(exc.problems)
@@ -181,13 +185,15 @@ class LiveScreen(Screen):
         await self._drive(config=config, judges=judges)
 
     async def _run_resume(self, session_id: str) -> None:
+        from simulator.models.config import load_settings
         from tui.protocol_source import protocol_for
         from tui.store_reader import StoreReader
-        from tui.warm_up import warm_up
+        from tui.warm_up import is_remote, warm_up
 
         self.phase = "preparing"
         self._set_status(f"resuming {session_id}…")
         await asyncio.to_thread(warm_up)
+        judges = list(load_settings().judges)
         reader = StoreReader(self.app.db_path)
         try:
             detail, text = await asyncio.to_thread(
@@ -204,9 +210,10 @@ class LiveScreen(Screen):
         self.view.show_cursor(max((t.index for t in detail.turns), default=-1), mark=False)
         self._show_view(True)
         self.view.transcript.follow_tail()
-        from simulator.models.config import load_settings
-
-        await self._drive(session_id=session_id, judges=list(load_settings().judges))
+        models = [detail.therapist, detail.patient, *(judge.model for judge in judges)]
+        if any(map(is_remote, models)):
+            await asyncio.to_thread(warm_up, remote=True)
+        await self._drive(session_id=session_id, judges=judges)
 
     async def _drive(self, **how) -> None:
         from simulator.session.service import drive_session

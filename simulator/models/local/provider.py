@@ -1,4 +1,4 @@
-"""litellm provider `local/...`: the embedded GGUF through llama.cpp."""
+"""In-process provider `local/...`: the embedded GGUF through llama.cpp."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from simulator.models.call_context import CallContext
 from simulator.models.errors import ModelConfigError
-from simulator.models.inprocess import InProcessLLM
+from simulator.models.inprocess import InProcessProvider
 from simulator.models.local import engine, transcript
 
 DEFAULT_MAX_TOKENS = 96
@@ -14,7 +14,7 @@ DEFAULT_JSON_MAX_TOKENS = 320
 DEFAULT_TEMPERATURE = 0.7
 
 
-class LocalLLM(InProcessLLM):
+class LocalProvider(InProcessProvider):
     def generate(
         self,
         model: str,

@@ -1,4 +1,4 @@
-"""litellm provider `scripted/<name>`: dispatches to the behaviours in `behaviours.py`."""
+"""In-process provider `scripted/<name>`: dispatches to the behaviours in `behaviours.py`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from simulator.models.call_context import CallContext
 from simulator.models.errors import ModelConfigError
-from simulator.models.inprocess import InProcessLLM
+from simulator.models.inprocess import InProcessProvider
 from simulator.models.local.engine import Generation
 from simulator.models.scripted.behaviours import BEHAVIOURS, Request
 
 
-class ScriptedLLM(InProcessLLM):
+class ScriptedProvider(InProcessProvider):
     blocking = False  # instant: no worker thread needed
 
     def generate(

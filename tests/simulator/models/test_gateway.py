@@ -126,7 +126,7 @@ def _server(**faults) -> LoopbackServer:
 
 
 async def test_transient_failures_are_retried_and_each_attempt_recorded(monkeypatch):
-    monkeypatch.setattr("simulator.models.gateway.BACKOFF_BASE_S", 0.01)
+    monkeypatch.setattr("simulator.models.remote.BACKOFF_BASE_S", 0.01)
     with _server(rate_limit=0.5) as server:
         sink = MemorySink()
         with recording_to(sink):
@@ -146,7 +146,7 @@ async def test_transient_failures_are_retried_and_each_attempt_recorded(monkeypa
 
 
 async def test_final_error_names_role_and_model(monkeypatch):
-    monkeypatch.setattr("simulator.models.gateway.BACKOFF_BASE_S", 0.01)
+    monkeypatch.setattr("simulator.models.remote.BACKOFF_BASE_S", 0.01)
     with _server(server_error=1.0) as server:
         with pytest.raises(ModelError) as raised:
             await complete(

@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+import sqlite_utils
 from sweep_helpers import run_sweep, spec_data, turn_indices, write_spec
 from typer.testing import CliRunner
 
@@ -128,7 +129,7 @@ def test_provider_limit_bounds_requests_in_flight(tmp_path, loopback):
     assert stats.requests == 6 and stats.peak_in_flight == 1
 
 
-def test_disk_cache_makes_an_identical_rerun_call_no_remote_model(tmp_path, loopback):
+def test_response_cache_makes_an_identical_rerun_call_no_remote_model(tmp_path, loopback):
     data = spec_data(therapists=[_remote_therapist(loopback)], cache=True)
     spec = write_spec(tmp_path, data)
     _, _, paid = run_sweep(spec, tmp_path / "runs" / "p.db")
@@ -138,7 +139,10 @@ def test_disk_cache_makes_an_identical_rerun_call_no_remote_model(tmp_path, loop
     assert outcome.counts["done"] == 2
     assert loopback.stats().requests == first, "every remote request was served from the cache"
     assert outcome.spent.usd == 0.0 and outcome.spent.tokens == paid.spent.tokens
-    assert (tmp_path / "runs" / "cache").is_dir()
+    db = sqlite_utils.Database(tmp_path / "runs" / "p.db")
+    assert db["response_cache"].count == first
+    hits = [row["cache_hit"] for row in db["model_calls"].rows_where("model like 'openai/%'")]
+    assert hits.count(0) == first and hits.count(1) == first, "misses paid once, hits recorded free"
     assert os.environ["LOOPBACK_KEY"] not in (tmp_path / "runs" / "p.db").read_bytes().decode(
         "latin-1"
     )

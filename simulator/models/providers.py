@@ -1,0 +1,24 @@
+"""The in-process providers by name: one instance each, made on first use (the embedded
+model's module loads llama.cpp bindings only when it is asked for)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from simulator.models.inprocess import InProcessProvider
+
+IN_PROCESS_PROVIDERS = ("local", "scripted")
+
+
+@cache
+def handler_for(provider: str) -> InProcessProvider:
+    """The one instance of an in-process provider (`local` or `scripted`)."""
+    if provider == "local":
+        from simulator.models.local.provider import LocalProvider
+
+        return LocalProvider()
+    if provider == "scripted":
+        from simulator.models.scripted.provider import ScriptedProvider
+
+        return ScriptedProvider()
+    raise KeyError(provider)

@@ -1,0 +1,200 @@
+"""Remote model calls through litellm: bounded retries with backoff, the response cache, and
+each attempt's tokens, latency and cost. Imported only when a remote model is called, since
+importing litellm takes seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+
+from simulator.models._litellm import litellm
+from simulator.models.call_context import CallContext
+from simulator.models.config import ModelSpec
+from simulator.models.errors import ModelConfigError, ModelError, short_error
+from simulator.models.request_gate import current_gate
+from simulator.models.response_cache import CachedResponse, active_cache, cache_key
+from simulator.models.usage import record_attempt
+
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 20.0
+
+
+async def complete_remote(
+    spec: ModelSpec,
+    call: CallContext,
+    request: dict,
+    on_delta: Callable[[str], None] | None,
+    max_attempts: int,
+) -> str:
+    """The reply text of `request` (litellm's keyword arguments, without the API key)."""
+    cache = active_cache()
+    key = cache_key(request) if cache is not None else ""
+    if cache is not None and (hit := _from_cache(spec, call, cache, key, on_delta)) is not None:
+        return hit
+    ll = litellm()
+    transient = (
+        ll.RateLimitError,
+        ll.InternalServerError,
+        ll.ServiceUnavailableError,
+        ll.Timeout,
+        ll.APIConnectionError,
+        ll.BadGatewayError,
+        json.JSONDecodeError,
+    )
+    kwargs = dict(request)
+    if api_key := spec.api_key():
+        kwargs["api_key"] = api_key  # added last: it is never part of the cache key
+    for attempt in range(1, max_attempts + 1):
+        started = time.perf_counter()
+        try:
+            gate = current_gate()
+            async with gate(spec.provider) if gate else nullcontext():
+                text, usage = await _one_attempt(ll, kwargs, on_delta)
+        except transient as exc:
+            record_attempt(spec, call, started, attempt, error=exc)
+            if attempt == max_attempts:
+                raise ModelError(
+                    call.role, spec.model, f"gave up after {attempt} attempts: {short_error(exc)}"
+                ) from exc
+            await asyncio.sleep(_backoff(attempt, exc))
+            continue
+        except (ll.AuthenticationError, ll.NotFoundError, ll.PermissionDeniedError) as exc:
+            record_attempt(spec, call, started, attempt, error=exc)
+            raise ModelConfigError(call.role, spec.model, _fix_hint(spec, exc)) from exc
+        except ll.BadRequestError as exc:
+            record_attempt(spec, call, started, attempt, error=exc)
+            if (
+                "LLM Provider NOT provided" in str(exc)
+                or "provider" in str(exc).lower()
+                and "not" in str(exc).lower()
+            ):
+                raise ModelConfigError(call.role, spec.model, _fix_hint(spec, exc)) from exc
+            raise ModelError(call.role, spec.model, short_error(exc)) from exc
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any other provider failure is final, but recorded first
+            record_attempt(spec, call, started, attempt, error=exc)
+            raise ModelError(call.role, spec.model, short_error(exc)) from exc
+        record_attempt(spec, call, started, attempt, usage=usage)
+        if cache is not None:
+            cache.put(
+                key,
+                spec.model,
+                CachedResponse(
+                    text, usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+                ),
+            )
+        return text
+    raise AssertionError("unreachable")
+
+
+def _from_cache(spec, call, cache, key: str, on_delta) -> str | None:
+    """A stored reply, recorded as a call that cost nothing; None when there is none."""
+    started = time.perf_counter()
+    cached = cache.get(key)
+    if cached is None:
+        return None
+    if on_delta is not None and cached.text:
+        on_delta(cached.text)
+    usage = {"prompt_tokens": cached.prompt_tokens, "completion_tokens": cached.completion_tokens}
+    record_attempt(spec, call, started, 1, usage=usage, cache_hit=True)
+    return cached.text
+
+
+async def _one_attempt(ll, kwargs: dict, on_delta) -> tuple[str, dict]:
+    if not kwargs["stream"]:
+        response = await ll.acompletion(**kwargs)
+        return response.choices[0].message.content or "", _usage(ll, response, kwargs["model"])
+    parts: list[str] = []
+    chunks = []
+    response = await ll.acompletion(**kwargs)
+    async for chunk in response:
+        chunks.append(chunk)
+        delta = chunk.choices[0].delta.content if chunk.choices else None
+        if delta:
+            parts.append(delta)
+            if on_delta is not None:
+                on_delta(delta)
+    text = "".join(parts).strip()
+    built = ll.stream_chunk_builder(chunks, messages=kwargs["messages"]) if chunks else None
+    return text, _usage(ll, built, kwargs["model"]) if built is not None else {}
+
+
+def _usage(ll, response, model: str) -> dict:
+    usage = getattr(response, "usage", None)
+    prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+    completion = int(getattr(usage, "completion_tokens", 0) or 0)
+    cost = 0.0
+    hidden = getattr(response, "_hidden_params", None) or {}
+    if not hidden.get("cache_hit"):
+        cost = _cost(ll, response, model, hidden.get("response_cost"))
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "cost_usd": cost}
+
+
+def _cost(ll, response, model: str, priced: float | None) -> float:
+    """The call's price in USD. litellm prices each response while logging it; that figure is
+    reused. A model litellm has no price for (a self-hosted one) costs 0, and is registered at
+    0 so that later calls skip litellm's search for a price (~2 ms of CPU a call)."""
+    if priced is None:
+        try:
+            priced = ll.completion_cost(completion_response=response)
+        except Exception:  # noqa: BLE001 - litellm raises plain Exception for an unknown price
+            _register_unpriced(ll, model)
+            priced = 0.0
+    return float(priced or 0.0)
+
+
+def _register_unpriced(ll, model: str) -> None:
+    try:
+        provider = ll.get_llm_provider(model)[1]
+        ll.register_model(
+            {
+                model: {
+                    "input_cost_per_token": 0.0,
+                    "output_cost_per_token": 0.0,
+                    "litellm_provider": provider,
+                    "mode": "chat",
+                }
+            }
+        )
+    except Exception:  # noqa: BLE001 - only a speed-up: the call is recorded at 0 either way
+        pass
+
+
+def _backoff(attempt: int, exc: Exception) -> float:
+    retry_after = _retry_after_seconds(exc)
+    if retry_after is not None:
+        return min(retry_after, BACKOFF_CAP_S)
+    return min(BACKOFF_BASE_S * 2 ** (attempt - 1), BACKOFF_CAP_S) * (0.5 + random.random() / 2)
+
+
+def _retry_after_seconds(exc: Exception) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    try:
+        value = headers.get("retry-after") or headers.get("Retry-After")
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _fix_hint(spec: ModelSpec, exc: Exception) -> str:
+    text = str(exc)
+    if "LLM Provider NOT provided" in text or "provider" in text.lower():
+        return "unknown provider; use a litellm model string such as openai/gpt-4o-mini, ollama/llama3.1, local/gemma-3-270m or scripted/adherent"
+    if (
+        "api key" in text.lower()
+        or "api_key" in text.lower()
+        or "auth" in type(exc).__name__.lower()
+    ):
+        env = (
+            f"{spec.provider.upper()}_API_KEY"
+            if spec.provider
+            else "the provider's API key variable"
+        )
+        return f"missing or invalid API key: set {env} (or api_key_env in patientsim.toml)"
+    return short_error(exc)
