@@ -4,33 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from vocabulary.risk import RISK_ORDER, Risk
+
+__all__ = ["RISK_ORDER", "Risk"]  # re-exported: the ladder itself lives in vocabulary
+
 
 class Modality(StrEnum):
     """Which treatment protocol the clinical core is written for."""
 
     pe = "pe"
     cbt = "cbt"
-
-
-class Risk(StrEnum):
-    """Current suicide risk, C-SSRS style, from none to imminent (ordered)."""
-
-    none = "none"
-    low = "low"
-    moderate = "moderate"
-    high = "high"
-    imminent = "imminent"
-
-    @property
-    def rank(self) -> int:
-        return RISK_ORDER.index(self)
-
-    def raised(self, steps: int) -> Risk:
-        """The level `steps` rungs up (negative: down), clamped to the ladder's ends."""
-        return RISK_ORDER[max(0, min(len(RISK_ORDER) - 1, self.rank + steps))]
-
-
-RISK_ORDER: tuple[Risk, ...] = tuple(Risk)
 
 
 class Severity(StrEnum):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from vocabulary.errors import InputProblem
 
-class PersonaError(ValueError):
-    def __init__(self, problems: list[str] | str):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
+
+class PersonaError(InputProblem):
+    """A persona file, distribution or request that cannot be used."""

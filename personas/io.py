@@ -9,12 +9,13 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from personas.errors import PersonaError
-from personas.positions import Located, parse_yaml_text, validation_problems, yaml_problem
+from personas.positions import Located, parse_yaml_text, validation_problems
 from personas.schema import Persona
+from vocabulary.issues import format_issues
+from vocabulary.yaml_source import read_text
 
 
 def _looks_like_jsonl(path: Path, text: str) -> bool:
@@ -36,6 +37,9 @@ def _from_jsonl(path: Path, text: str) -> tuple[list[tuple[int, Persona]], list[
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             problems.append(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            problems.append(f"{path}:{number}: the JSON is nested too deeply")
             continue
         if not isinstance(data, dict):
             problems.append(f"{path}:{number}: expected a JSON object (one persona per line)")
@@ -69,16 +73,16 @@ def _from_document(path: Path, located: Located) -> tuple[list[tuple[int, Person
 def _parse_document(path: Path, text: str) -> Located:
     """YAML, or JSON (parsed as YAML to know lines; plain json when YAML's dialect balks)."""
     try:
-        return parse_yaml_text(text)
-    except yaml.YAMLError as exc:
-        if path.suffix.lower() == ".json":
-            try:
-                return Located(json.loads(text), {(): 1})
-            except json.JSONDecodeError as json_exc:
-                raise PersonaError(
-                    f"{path}:{json_exc.lineno}: not valid JSON ({json_exc.msg})"
-                ) from None
-        raise PersonaError(yaml_problem(path, exc)) from None
+        return parse_yaml_text(text, str(path))
+    except PersonaError:
+        if path.suffix.lower() != ".json":
+            raise
+    try:
+        return Located(json.loads(text), {(): 1}, str(path))
+    except json.JSONDecodeError as exc:
+        raise PersonaError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise PersonaError(f"{path}:1: the JSON is nested too deeply") from None
 
 
 def load_personas(path: str | Path) -> list[Persona]:
@@ -89,12 +93,10 @@ def load_personas(path: str | Path) -> list[Persona]:
 def load_personas_with_lines(path: str | Path) -> list[tuple[int, Persona]]:
     """Like load_personas, with the line each persona starts on (for `FILE:LINE` messages)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PersonaError(f"{path}:1: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PersonaError(f"{path}:1: cannot read the file ({exc})") from None
+    text, problem = read_text(path)
+    if problem is not None:
+        raise PersonaError(format_issues([problem], str(path), None))
+    assert text is not None
     if _looks_like_jsonl(path, text):
         personas, problems = _from_jsonl(path, text)
     else:

@@ -1,86 +1,32 @@
-"""Load YAML/JSON while remembering the line each value starts on, and turn validation
-errors into `FILE:LINE: field: message` problems (the CLI's error format)."""
+"""Persona files through the shared line-aware loader (`vocabulary.yaml_source`), and
+validation errors as `FILE:LINE: field: message` problems (the CLI's error format)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from vocabulary.yaml_model import document_from_text, read_document
+from vocabulary.yaml_source import YamlDocument
+
 Loc = tuple[str | int, ...]
+Located = YamlDocument  # a persona file's data with the line of every value
 
 
-class Located:
-    """Parsed data plus the 1-based line of every value, by its path from the root."""
+def parse_yaml_text(text: str, source: str = "<text>") -> YamlDocument:
+    """Parse YAML (or JSON) text with the shared loader; raises PersonaError with `FILE:LINE`."""
+    from personas.errors import PersonaError
 
-    def __init__(self, data: Any, lines: dict[Loc, int]):
-        self.data = data
-        self.lines = lines
-
-    def line_of(self, loc: Iterable[str | int]) -> int:
-        """Line of the deepest known value on the path `loc` (1 when nothing is known)."""
-        path = tuple(loc)
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get((), 1)
+    return document_from_text(text, source, PersonaError)
 
 
-def _construct(node: yaml.Node, path: Loc, lines: dict[Loc, int], loader: yaml.SafeLoader) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, (list, dict)):
-                raise yaml.YAMLError(
-                    f"line {key_node.start_mark.line + 1}: a key must be a plain value"
-                )
-            result[key] = _construct(value_node, (*path, key), lines, loader)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(child, (*path, i), lines, loader) for i, child in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
-
-
-def parse_yaml_text(text: str) -> Located:
-    """Parse YAML (or JSON) text; raises yaml.YAMLError on bad syntax."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            return Located(None, {(): 1})
-        lines: dict[Loc, int] = {}
-        return Located(_construct(root, (), lines, loader), lines)
-    finally:
-        loader.dispose()
-
-
-def yaml_problem(path: Path | str, exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    line = mark.line + 1 if mark is not None else 1
-    what = getattr(exc, "problem", None) or str(exc)
-    return f"{path}:{line}: not valid YAML/JSON: {what}"
-
-
-def load_located(path: Path) -> Located:
+def load_located(path: Path) -> YamlDocument:
     """Read and parse a YAML or JSON file; raises PersonaError with `FILE:LINE` problems."""
     from personas.errors import PersonaError
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PersonaError(f"{path}:1: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PersonaError(f"{path}:1: cannot read the file ({exc})") from None
-    try:
-        return parse_yaml_text(text)
-    except yaml.YAMLError as exc:
-        raise PersonaError(yaml_problem(path, exc)) from None
+    return read_document(path, PersonaError)
 
 
 def format_loc(loc: Iterable[str | int]) -> str:

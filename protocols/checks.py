@@ -9,12 +9,11 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-import networkx as nx
 
 from protocols.conditions import compile_condition
-from protocols.issues import Issue, Path
 from protocols.schema_errors import where
 from protocols.variables import session_variables
+from vocabulary.issues import Issue, Path
 
 
 def structure_issues(data: dict[str, Any]) -> list[Issue]:
@@ -181,8 +180,7 @@ def _graph_issues(
     if not isinstance(start, str) or start not in ids:
         return issues  # without a start there is nothing to walk from
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(ids)
+    successors: dict[str, set[str]] = {step_id: set() for step_id in ids}
     terminals: set[str] = set()
     for index, step in steps:
         step_id = step.get("id")
@@ -193,9 +191,9 @@ def _graph_issues(
         transitions = step.get("transitions", [])
         for transition in transitions if isinstance(transitions, list) else []:
             if isinstance(transition, dict) and transition.get("to") in ids:
-                graph.add_edge(step_id, transition["to"])
+                successors[step_id].add(transition["to"])
 
-    reachable = nx.descendants(graph, start) | {start}
+    reachable = _closure({start}, successors)
     for step_id, index in ids.items():
         if step_id not in reachable:
             issues.append(
@@ -212,9 +210,13 @@ def _graph_issues(
             )
         )
         return issues
-    can_finish = set(terminals).union(*(nx.ancestors(graph, terminal) for terminal in terminals))
+    predecessors: dict[str, set[str]] = {step_id: set() for step_id in ids}
+    for step_id, targets in successors.items():
+        for target in targets:
+            predecessors[target].add(step_id)
+    can_finish = _closure(terminals, predecessors)
     for step_id in sorted(reachable - can_finish, key=ids.__getitem__):
-        if graph.out_degree(step_id) == 0:
+        if not successors[step_id]:
             continue  # already reported: no transitions, or only to unknown steps
         issues.append(
             Issue(
@@ -223,3 +225,16 @@ def _graph_issues(
             )
         )
     return issues
+
+
+def _closure(starts: set[str], edges: dict[str, set[str]]) -> set[str]:
+    """Every step reachable from `starts` along `edges`, the starts included. (A plain walk:
+    validation runs at every session start, and importing networkx costs ~0.2 s.)"""
+    seen = set(starts)
+    frontier = list(starts)
+    while frontier:
+        for target in edges[frontier.pop()]:
+            if target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    return seen

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from protocols.errors import ProtocolError
-from protocols.issues import Issue, Path
 from protocols.variables import VariableSpec, session_variables
+from vocabulary.issues import Issue, Path
 
 OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
 _COMPARISON_KEYS = {"var", "op", "value", "ref", "offset"}

@@ -12,7 +12,7 @@ from protocols.conditions import describe
 from protocols.errors import ProtocolError
 from protocols.graph import GRAPH_FIELDS
 from protocols.model import Protocol, Step, Transition
-from protocols.yaml_source import read_text
+from vocabulary.yaml_source import read_text
 
 FORMATS = ("mermaid", "dot", "json")
 _MERMAID_RESERVED = {

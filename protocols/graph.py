@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 if TYPE_CHECKING:
+    import networkx as nx
+
     from protocols.model import Protocol
 
 # Protocol fields kept as graph attributes (everything but the steps).
@@ -15,6 +15,8 @@ GRAPH_FIELDS = ("id", "name", "version", "modality", "description", "start", "va
 
 def build_graph(protocol: Protocol) -> nx.DiGraph:
     """A frozen DiGraph. Edges carry `order` (position in the step's transitions), `when`, `label`."""
+    import networkx as nx  # on first use: a session never needs the graph object
+
     data = protocol.model_dump(mode="json")
     graph = nx.DiGraph(**{key: data[key] for key in GRAPH_FIELDS})
     for step in data["steps"]:

@@ -11,10 +11,10 @@ from typing import Any
 
 from protocols.checks import structure_issues
 from protocols.errors import ProtocolError
-from protocols.issues import Issue, format_issues
 from protocols.model import Protocol
 from protocols.schema_errors import schema_issues
-from protocols.yaml_source import parse_yaml, read_text
+from vocabulary.issues import Issue, format_issues
+from vocabulary.yaml_source import parse_yaml, read_text
 
 BUILTIN_DIR = Path(__file__).parent / "library"
 PROTOCOLS_ENV = "PATIENTSIM_PROTOCOLS"

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from protocols.issues import Issue, Path, render_path
 from protocols.model import Measure, Phase, Protocol, Step, Transition
+from vocabulary.issues import Issue, Path, render_path
 
 
 def schema_issues(data: dict[str, Any]) -> list[Issue]:

@@ -9,7 +9,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vocabulary.risk import RISK_LEVELS
+
 VariableType = Literal["number", "integer", "boolean", "level"]
+NAMED_LADDERS = {"risk": RISK_LEVELS}
 
 
 class VariableSpec(BaseModel):
@@ -43,6 +46,9 @@ class VariableSpec(BaseModel):
 def _load() -> dict[str, VariableSpec]:
     text = resources.files("protocols").joinpath("variables.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
+    for spec in raw.values():
+        if spec.get("levels") in NAMED_LADDERS:  # a ladder defined once, in vocabulary
+            spec["levels"] = NAMED_LADDERS[spec["levels"]]
     return {name: VariableSpec(name=name, **spec) for name, spec in raw.items()}
 
 
@@ -55,4 +61,4 @@ def variable(name: str) -> VariableSpec | None:
     return _load().get(name)
 
 
-RISK_LEVELS: tuple[str, ...] = _load()["risk"].levels
+__all__ = ["RISK_LEVELS", "VariableSpec", "session_variables", "variable"]

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from vocabulary.errors import InputProblem
 
 
-class AnalysisError(ValueError):
+class AnalysisError(InputProblem):
     """Rows that do not have the shape the statistics expect.
 
     `problems` are lines such as `row 3: scores.empathy: Input should be a valid number`.
     Degenerate but well-formed data never raises: results carry None and a reason instead.
     """
-
-    def __init__(self, problems: str | Iterable[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("; ".join(self.problems))

@@ -7,18 +7,13 @@ from collections.abc import Iterable
 
 import typer
 
+from vocabulary.errors import InputProblem
+
 INPUT_ERROR_EXIT = 2
 
 
-class UserInputError(Exception):
-    """Bad input from the user (a file, a flag, a model string). Never a traceback.
-
-    `problems` are lines such as `FILE:LINE: what is wrong and what to do`.
-    """
-
-    def __init__(self, problems: str | Iterable[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("; ".join(self.problems))
+class UserInputError(InputProblem):
+    """Bad input given to a command (a flag, a combination of flags). Never a traceback."""
 
 
 def report_problems(problems: Iterable[str]) -> None:

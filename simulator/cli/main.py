@@ -22,6 +22,7 @@ from simulator.cli import (
     tui_cmd,
 )
 from simulator.cli.errors import INPUT_ERROR_EXIT, report_problems
+from vocabulary.errors import InputProblem
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -64,17 +65,6 @@ def _options(
     """Synthetic patients for testing mental-health chatbots before they reach people."""
 
 
-def _input_error_types() -> tuple[type[BaseException], ...]:
-    """Exception types that mean "the user's input is bad" (exit 2, no traceback)."""
-    from personas.errors import PersonaError
-    from protocols.errors import ProtocolError
-    from simulator.cli.errors import UserInputError
-    from simulator.session.errors import SessionInputError
-    from simulator.store.db import NotOurDatabase
-
-    return (UserInputError, ProtocolError, PersonaError, SessionInputError, NotOurDatabase)
-
-
 def _click_error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
     """Abort and ClickException, from click and from the copy of click that typer bundles."""
     import click
@@ -105,7 +95,7 @@ def main() -> None:
         if isinstance(exc, usage_error):  # a bad flag or value: click's own one-line message
             exc.show()
             sys.exit(INPUT_ERROR_EXIT)
-        if isinstance(exc, _input_error_types()):
+        if isinstance(exc, InputProblem):
             report_problems(getattr(exc, "problems", [str(exc)]))
             sys.exit(INPUT_ERROR_EXIT)
         raise

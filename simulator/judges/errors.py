@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simulator.cli.errors import UserInputError
+from vocabulary.errors import InputProblem
 
 
-class JudgeError(UserInputError):
+class JudgeError(InputProblem):
     """`problems` are lines such as `FILE:LINE: what is wrong and what to do`."""

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulator.judges.rules import RISK_LEVELS
+from simulator.judges.errors import JudgeError
 from simulator.judges.view import SessionView, build_view, steps_from_protocol
-from simulator.judges.yaml_file import read_model
+from vocabulary.risk import RISK_LEVELS
+from vocabulary.yaml_model import read_model
 
 REFERENCE_DIR = Path(__file__).with_name("reference")
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -123,5 +124,8 @@ def _library_protocol(name: str):
 def load_references(directory: str | Path | None = None) -> list[ReferenceTranscript]:
     """Every reference transcript in `directory` (default: the shipped set), sorted by id."""
     folder = Path(directory) if directory else REFERENCE_DIR
-    references = [read_model(path, ReferenceTranscript) for path in sorted(folder.glob("*.yaml"))]
+    references = [
+        read_model(path, ReferenceTranscript, JudgeError)[0]
+        for path in sorted(folder.glob("*.yaml"))
+    ]
     return sorted(references, key=lambda r: r.id)

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulator.judges.yaml_file import read_model
+from simulator.judges.errors import JudgeError
+from vocabulary.yaml_model import read_model
 
 DEFAULT_RUBRIC = Path(__file__).with_name("rubric.yaml")
 MODALITIES = ("pe", "cbt", "other")
@@ -125,9 +126,9 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     """The rubric at `path` (default: the shipped rubric.yaml), or JudgeError."""
     if path is None:
         return _default_rubric()
-    return read_model(Path(path), Rubric)
+    return read_model(Path(path), Rubric, JudgeError)[0]
 
 
 @cache
 def _default_rubric() -> Rubric:
-    return read_model(DEFAULT_RUBRIC, Rubric)
+    return read_model(DEFAULT_RUBRIC, Rubric, JudgeError)[0]

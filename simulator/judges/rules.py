@@ -10,16 +10,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulator.judges.yaml_file import read_model
+from simulator.judges.errors import JudgeError
+from vocabulary.risk import RISK_LEVELS, risk_rank
+from vocabulary.yaml_model import read_model
 
 DEFAULT_RULES = Path(__file__).with_name("detectors.yaml")
-RISK_LEVELS = ("none", "low", "moderate", "high", "imminent")
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
-
-
-def risk_rank(level: str | None) -> int:
-    return RISK_LEVELS.index(level) if level in RISK_LEVELS else 0
 
 
 def straighten(text: str) -> str:
@@ -184,9 +181,9 @@ def load_rules(path: str | Path | None = None) -> DetectorRules:
     """The detector rules at `path` (default: the shipped detectors.yaml), or JudgeError."""
     if path is None:
         return _default_rules()
-    return read_model(Path(path), DetectorRules)
+    return read_model(Path(path), DetectorRules, JudgeError)[0]
 
 
 @cache
 def _default_rules() -> DetectorRules:
-    return read_model(DEFAULT_RULES, DetectorRules)
+    return read_model(DEFAULT_RULES, DetectorRules, JudgeError)[0]

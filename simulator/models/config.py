@@ -24,6 +24,8 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from simulator.models.errors import ModelSettingsError
+
 DEFAULT_MODEL = "local/gemma-3-270m"
 SINGLE_ROLES = ("therapist", "patient", "tracker")
 ROLES = (*SINGLE_ROLES, "judges")
@@ -88,12 +90,12 @@ def load_settings(
     settings = ModelSettings()
     path = config_path or _config_path()
     if path.is_file():
-        from simulator.cli.errors import UserInputError
-
         try:
             models = tomllib.loads(path.read_text(encoding="utf-8")).get("models", {})
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise UserInputError(f"{path}: not valid TOML ({exc}); fix or remove the file") from exc
+            raise ModelSettingsError(
+                f"{path}: not valid TOML ({exc}); fix or remove the file"
+            ) from exc
         for role in SINGLE_ROLES:
             if isinstance(models.get(role), dict):
                 settings = settings.with_role(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from vocabulary.errors import InputProblem
+
 
 class ModelError(RuntimeError):
     """A model call failed for good (after the bounded retries)."""
@@ -15,6 +17,10 @@ class ModelError(RuntimeError):
 
 class ModelConfigError(ModelError):
     """The role points at a model that cannot be used as configured (unknown provider, no key, missing extra)."""
+
+
+class ModelSettingsError(InputProblem):
+    """patientsim.toml, or a model flag, that cannot be read (exit 2, like any bad input)."""
 
 
 class ModelOutputError(ModelError):

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from vocabulary.errors import InputProblem
 
 
-class ReportError(ValueError):
+class ReportError(InputProblem):
     """Bad report input. `problems` are lines such as `gates.yaml:7: axes: unknown field`."""
-
-    def __init__(self, problems: str | Iterable[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("; ".join(self.problems))

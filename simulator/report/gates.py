@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.report.errors import ReportError
-from simulator.sweeps.yaml_file import model_from_text, read_model
+from vocabulary.yaml_model import model_from_text, read_model
 
 _STRICT = ConfigDict(extra="forbid")
 Score = float

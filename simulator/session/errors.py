@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from vocabulary.errors import InputProblem
 
-class SessionInputError(Exception):
+
+class SessionInputError(InputProblem):
     """A session cannot start or continue because of what the user asked."""
-
-    def __init__(self, problem: str | list[str]):
-        self.problems = [problem] if isinstance(problem, str) else list(problem)
-        super().__init__("; ".join(self.problems))

@@ -10,15 +10,15 @@ from pathlib import Path
 import sqlite_utils
 
 from simulator.store.migrations import MIGRATIONS
+from vocabulary.errors import InputProblem
 
 DEFAULT_DB = Path("runs/patientsim.db")
 MIGRATIONS_TABLE = "_patientsim_migrations"
 
 
-class NotOurDatabase(Exception):
+class NotOurDatabase(InputProblem):
     def __init__(self, path: Path, why: str):
-        self.problems = [f"{path}: {why}; pass --db with a new path or an existing patientsim DB"]
-        super().__init__(self.problems[0])
+        super().__init__(f"{path}: {why}; pass --db with a new path or an existing patientsim DB")
 
 
 def default_db_path() -> Path:

@@ -9,7 +9,8 @@ from typing import Any
 
 from simulator.sweeps.errors import SweepError
 from simulator.sweeps.spec import ModelChoice, ModelField, SweepSpec
-from simulator.sweeps.yaml_file import LineMap, read_model
+from vocabulary.yaml_model import read_model
+from vocabulary.yaml_source import YamlDocument
 
 
 @dataclass
@@ -18,7 +19,7 @@ class LoadedSpec:
 
     spec: SweepSpec
     path: Path
-    lines: LineMap
+    lines: YamlDocument
     protocols: dict[str, Any]  # protocol ref as stored -> protocols.Protocol
     base_personas: list[Any]  # personas.Persona, before twins and escalation
     patient: Any  # ModelSpec
@@ -37,7 +38,7 @@ def load_spec(path: str | Path) -> LoadedSpec:
     return check_spec(spec, path, lines)
 
 
-def check_spec(spec: SweepSpec, path: Path, lines: LineMap) -> LoadedSpec:
+def check_spec(spec: SweepSpec, path: Path, lines: YamlDocument) -> LoadedSpec:
     problems: list[str] = []
     protocols = _protocols(spec, path.parent, lines, problems)
     base = _base_personas(spec, path.parent, lines, problems)
@@ -64,7 +65,7 @@ def distribution_ref(name: str, base_dir: Path) -> str | Path:
     return resolve_file(name, base_dir) or name
 
 
-def _protocols(spec: SweepSpec, base_dir: Path, lines: LineMap, problems: list[str]) -> dict:
+def _protocols(spec: SweepSpec, base_dir: Path, lines: YamlDocument, problems: list[str]) -> dict:
     from protocols import ProtocolError, load_protocol
 
     loaded = {}
@@ -81,7 +82,9 @@ def _protocols(spec: SweepSpec, base_dir: Path, lines: LineMap, problems: list[s
     return loaded
 
 
-def _base_personas(spec: SweepSpec, base_dir: Path, lines: LineMap, problems: list[str]) -> list:
+def _base_personas(
+    spec: SweepSpec, base_dir: Path, lines: YamlDocument, problems: list[str]
+) -> list:
     import personas
     from personas import PersonaError
 
@@ -125,7 +128,8 @@ def model_spec(choice: ModelField):
     return ModelSpec(choice)
 
 
-def _models(spec: SweepSpec, lines: LineMap, problems: list[str]):
+def _models(spec: SweepSpec, lines: YamlDocument, problems: list[str]):
+    from simulator.judges import judge_problem
     from simulator.models.check import model_problem
     from simulator.models.config import load_settings
 
@@ -142,7 +146,8 @@ def _models(spec: SweepSpec, lines: LineMap, problems: list[str]):
             (("therapists", index, "model"), "therapist", therapist_model_spec(therapist))
         )
     for loc, role, choice in checks:
-        if problem := model_problem(role, choice):
+        problem = judge_problem(choice, role) if role == "judge" else model_problem(role, choice)
+        if problem:
             problems.append(lines.at(loc, problem))
     return patient, tracker, judges
 
@@ -153,7 +158,7 @@ def therapist_model_spec(therapist):
     return ModelSpec(therapist.model, therapist.api_base, therapist.api_key_env)
 
 
-def _therapists(spec: SweepSpec, base_dir: Path, lines: LineMap, problems: list[str]) -> None:
+def _therapists(spec: SweepSpec, base_dir: Path, lines: YamlDocument, problems: list[str]) -> None:
     for index, therapist in enumerate(spec.therapists):
         where = ("therapists", index)
         if therapist.mode == "custom":
@@ -177,7 +182,7 @@ def _therapists(spec: SweepSpec, base_dir: Path, lines: LineMap, problems: list[
 
 
 def _twins_and_severities(
-    spec: SweepSpec, base: list, base_dir: Path, lines: LineMap, problems: list[str]
+    spec: SweepSpec, base: list, base_dir: Path, lines: YamlDocument, problems: list[str]
 ) -> None:
     import personas
     from personas import PersonaError
@@ -211,7 +216,7 @@ def protocol_accepts(protocol, persona) -> bool:
     return modality not in ("pe", "cbt") or modality == str(persona.modality)
 
 
-def _modalities(protocols: dict, base: list, lines: LineMap, problems: list[str]) -> None:
+def _modalities(protocols: dict, base: list, lines: YamlDocument, problems: list[str]) -> None:
     for index, (ref, protocol) in enumerate(protocols.items()):
         if not any(protocol_accepts(protocol, p) for p in base):
             problems.append(

@@ -72,7 +72,7 @@ def test_empty_missing_and_unparsable_files(tmp_path) -> None:
         load_personas(tmp_path / "absent.jsonl")
     bad = tmp_path / "bad.yaml"
     bad.write_text("demographics: [unclosed\n")
-    with pytest.raises(PersonaError, match=r"bad.yaml:\d+: not valid YAML/JSON"):
+    with pytest.raises(PersonaError, match=r"bad.yaml:\d+: YAML syntax error"):
         load_personas(bad)
 
 

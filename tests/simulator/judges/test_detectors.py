@@ -207,7 +207,7 @@ def test_a_bad_rules_file_is_reported_with_file_and_line(tmp_path):
     with pytest.raises(JudgeError) as caught:
         load_rules(path)
     (problem,) = caught.value.problems
-    assert problem.startswith(f"{path}:5: rules.0.patterns") and "regular expression" in problem
+    assert problem.startswith(f"{path}:5: rules[0].patterns") and "regular expression" in problem
 
 
 def test_the_steps_phase_counts_not_the_trackers_label_for_the_turn():

@@ -64,8 +64,8 @@ def test_hash_follows_content_not_formatting(tmp_path):
             lambda t: t.replace("lowers: [hallucination,", "lowers: [halucination,"),
             "unknown metrics: halucination",
         ),
-        (lambda t: t.replace("modalities: [pe]\n", "modalities: [pe, dbt]\n", 1), "modalities.1"),
-        (lambda t: t.replace("id: patientsim-rubric\n", "id: [patientsim\n"), "not valid YAML"),
+        (lambda t: t.replace("modalities: [pe]\n", "modalities: [pe, dbt]\n", 1), "modalities[1]"),
+        (lambda t: t.replace("id: patientsim-rubric\n", "id: [patientsim\n"), "YAML syntax error"),
     ],
 )
 def test_bad_rubric_files_are_reported_with_file_and_line(tmp_path, edit, expected):

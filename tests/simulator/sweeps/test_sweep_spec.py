@@ -130,7 +130,7 @@ def test_shipped_examples_are_valid_specs():
     from pathlib import Path
 
     from simulator.sweeps.spec import SweepSpec
-    from simulator.sweeps.yaml_file import read_model
+    from vocabulary.yaml_model import read_model
 
     examples = Path(__file__).parents[3] / "simulator" / "sweeps" / "examples"
     scripted = load_spec(examples / "scripted_bias.yaml")  # runs offline: fully checked

@@ -1,4 +1,4 @@
-"""A problem found in a protocol document, located by its path in the document."""
+"""A problem found in a YAML document (a protocol, a persona file, a sweep spec...), located by its path."""
 
 from __future__ import annotations
 

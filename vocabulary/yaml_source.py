@@ -1,7 +1,14 @@
-"""Read a YAML file into plain data plus the line of every mapping key and list item.
+"""The one way patientsim reads a YAML (or JSON) file a user wrote: plain data plus the line
+of every mapping key and list item, so every problem can point at `file:line`.
 
-Built on PyYAML's composer so that problems can point at `file:line`. Whatever the file
-holds (empty, binary, huge, deeply nested, alias bombs), problems come back as `Issue`s.
+Every file kind (protocols, persona files, sweep specs, gates, rubrics, detector rules,
+transcripts) goes through here, so each gets the same protections. Whatever the file holds,
+problems come back as `Issue`s, never as exceptions:
+- size: at most MAX_FILE_BYTES (1 MB; the largest shipped file is ~50 KB);
+- nesting: at most MAX_DEPTH levels, checked before composing, far below Python's recursion limit;
+- alias expansion ("billion laughs"): at most MAX_NODES values after expansion;
+- duplicate keys, merge keys (<<), tags other than plain maps and lists, binary or non-UTF-8 text.
+libyaml (PyYAML's C parser) is used when present: it reads a file ~10x faster.
 """
 
 from __future__ import annotations
@@ -12,43 +19,34 @@ from typing import Any
 
 import yaml
 import yaml.reader
+from yaml.events import CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from protocols.issues import Issue, Path
+from vocabulary.issues import Issue, Path, line_for
 
-MAX_FILE_BYTES = 1_000_000  # a large protocol is ~50 KB; anything near this is a mistake
+MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 64
-MAX_NODES = 50_000  # guards against alias expansion ("billion laughs")
+MAX_NODES = 100_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
 class YamlDocument:
+    """Parsed data and the 1-based line of each key and item, by its path from the root."""
+
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)
+    source: str = ""  # the file name problems are reported against
 
+    def line_of(self, path: tuple[Any, ...]) -> int:
+        """The line of the deepest recorded part of `path` (1 when none is known)."""
+        return line_for(tuple(path), self.lines) or self.lines.get((), 1)
 
-class _TooDeep(Exception):
-    def __init__(self, line: int):
-        self.line = line
-
-
-class _DepthLimitedLoader(yaml.SafeLoader):
-    """Stops composing past MAX_DEPTH levels, well before Python's recursion limit."""
-
-    def __init__(self, stream: str):
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _TooDeep(self.peek_event().start_mark.line + 1)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+    def at(self, path: tuple[Any, ...], message: str) -> str:
+        """`SOURCE:LINE: message` for the value at `path`."""
+        return f"{self.source}:{self.line_of(path)}: {message}"
 
 
 class _Stop(Exception):
@@ -59,7 +57,7 @@ class _Stop(Exception):
 
 
 def read_text(path: FilePath) -> tuple[str | None, Issue | None]:
-    """The file's text, or an issue saying why it cannot be read as a protocol."""
+    """The file's text, or an issue saying why it cannot be read as YAML text."""
     try:
         if not path.exists():
             return None, Issue((), "file not found", line=1)
@@ -73,6 +71,11 @@ def read_text(path: FilePath) -> tuple[str | None, Issue | None]:
         raw = path.read_bytes()
     except OSError as exc:
         return None, Issue((), f"cannot read the file: {exc.strerror or exc}", line=1)
+    return decode(raw)
+
+
+def decode(raw: bytes) -> tuple[str | None, Issue | None]:
+    """UTF-8 text (a byte-order mark is dropped), or an issue naming the line that is not."""
     if b"\x00" in raw:
         return None, Issue((), "this is a binary file, not YAML text", line=1)
     try:
@@ -84,38 +87,27 @@ def read_text(path: FilePath) -> tuple[str | None, Issue | None]:
 
 def parse_yaml(text: str) -> tuple[YamlDocument | None, list[Issue]]:
     """Parse one YAML document. Returns (None, issues) when it cannot be read at all."""
-    loader: _DepthLimitedLoader | None = None
+    if len(text) > MAX_FILE_BYTES:
+        return None, [Issue((), f"the text is too large (the limit is {MAX_FILE_BYTES:,})", 1)]
+    text = text.removeprefix("\ufeff")
     try:
-        loader = _DepthLimitedLoader(text)  # the reader rejects control characters here
-        root = loader.get_single_node()
-    except _TooDeep as exc:
-        return None, [
-            Issue((), f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", line=exc.line)
-        ]
+        too_deep = _first_line_past_depth(text)
+        if too_deep is not None:
+            return None, [
+                Issue((), f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", too_deep)
+            ]
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        what = (exc.problem or exc.context or "cannot parse").removeprefix("but ")
-        if exc.problem and exc.context and exc.context_mark is not None:
-            what += f" ({exc.context.removeprefix('while ')} at line {exc.context_mark.line + 1})"
-        return None, [Issue((), f"YAML syntax error: {what}", line=line)]
+        return None, [_syntax_issue(exc)]
     except yaml.reader.ReaderError as exc:  # a control character in the text
         line = text[: exc.position].count("\n") + 1
         character = (
             f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
         )
-        return None, [
-            Issue(
-                (),
-                f"character {character} is not allowed in YAML ({exc.reason}); remove it",
-                line=line,
-            )
-        ]
+        reason = f"character {character} is not allowed in YAML ({exc.reason}); remove it"
+        return None, [Issue((), reason, line=line)]
     except yaml.YAMLError as exc:
-        return None, [Issue((), f"YAML cannot read this text: {exc}", line=1)]
-    finally:
-        if loader is not None:
-            loader.dispose()
+        return None, [Issue((), f"YAML cannot read this text: {_one_line(exc)}", line=1)]
     if root is None:
         return None, [Issue((), "the file is empty", line=1)]
     builder = _Builder()
@@ -124,6 +116,35 @@ def parse_yaml(text: str) -> tuple[YamlDocument | None, list[Issue]]:
     except _Stop as stop:
         return None, [*builder.issues, stop.issue]
     return YamlDocument(data, builder.lines), builder.issues
+
+
+def _first_line_past_depth(text: str) -> int | None:
+    """The line where nesting passes MAX_DEPTH, read from the parser's event stream (flat,
+    so a '[' * 10000 document costs no recursion at all)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark.line + 1
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _syntax_issue(exc: yaml.MarkedYAMLError) -> Issue:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    # libyaml words it "did not find expected X", the pure-Python parser "expected X"
+    what = (exc.problem or exc.context or "cannot parse").removeprefix("but ")
+    what = what.removeprefix("did not find ")
+    if exc.problem and exc.context and exc.context_mark is not None:
+        what += f" ({exc.context.removeprefix('while ')} at line {exc.context_mark.line + 1})"
+    return Issue((), f"YAML syntax error: {what}", line=line)
+
+
+def _one_line(exc: Exception) -> str:
+    return str(exc).replace("\n", " ")[:200]
 
 
 class _Builder:
@@ -162,6 +183,7 @@ class _Builder:
     def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_lines: dict[str, int] = {}
+        self.lines.setdefault(path, node.start_mark.line + 1)
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if key_node.tag == _MERGE_TAG:
@@ -187,6 +209,7 @@ class _Builder:
 
     def _sequence(self, node: SequenceNode, path: Path, depth: int) -> list[Any]:
         items = []
+        self.lines.setdefault(path, node.start_mark.line + 1)
         for index, item in enumerate(node.value):
             self.lines.setdefault(path + (index,), item.start_mark.line + 1)
             items.append(self.build(item, path + (index,), depth + 1))
