@@ -20,11 +20,10 @@ TRACKER), PATIENTSIM_JUDGES (comma-separated model strings).
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from simulator.models.errors import ModelSettingsError
+from simulator.models.config_file import JudgesTable, RoleTable, read_config_file
 
 DEFAULT_MODEL = "local/gemma-3-270m"
 SINGLE_ROLES = ("therapist", "patient", "tracker")
@@ -72,11 +71,11 @@ def _config_path() -> Path:
     return Path(os.environ.get("PATIENTSIM_CONFIG", "patientsim.toml"))
 
 
-def _spec_from_table(table: dict, default: ModelSpec) -> ModelSpec:
+def _spec_from_table(table: RoleTable | JudgesTable, default: ModelSpec) -> ModelSpec:
     return ModelSpec(
-        model=str(table.get("model", default.model)),
-        api_base=table.get("api_base", default.api_base),
-        api_key_env=table.get("api_key_env", default.api_key_env),
+        model=getattr(table, "model", None) or default.model,
+        api_base=table.api_base or default.api_base,
+        api_key_env=table.api_key_env or default.api_key_env,
     )
 
 
@@ -90,22 +89,17 @@ def load_settings(
     settings = ModelSettings()
     path = config_path or _config_path()
     if path.is_file():
-        try:
-            models = tomllib.loads(path.read_text(encoding="utf-8")).get("models", {})
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ModelSettingsError(
-                f"{path}: not valid TOML ({exc}); fix or remove the file"
-            ) from exc
+        models = read_config_file(path).models
         for role in SINGLE_ROLES:
-            if isinstance(models.get(role), dict):
+            table = getattr(models, role)
+            if table is not None:
                 settings = settings.with_role(
-                    role, _spec_from_table(models[role], settings.for_role(role))
+                    role, _spec_from_table(table, settings.for_role(role))
                 )
-        judges = models.get("judges", {})
-        if isinstance(judges, dict) and judges.get("models"):
-            base = _spec_from_table(judges, ModelSpec(DEFAULT_MODEL))
+        if models.judges is not None and models.judges.models:
+            base = _spec_from_table(models.judges, ModelSpec(DEFAULT_MODEL))
             settings = replace(
-                settings, judges=tuple(replace(base, model=str(m)) for m in judges["models"])
+                settings, judges=tuple(replace(base, model=m) for m in models.judges.models)
             )
     for role in SINGLE_ROLES:
         env_model = os.environ.get(f"PATIENTSIM_{role.upper()}_MODEL")

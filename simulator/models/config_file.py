@@ -1,0 +1,96 @@
+"""Read `patientsim.toml`: validated, with `FILE:LINE: field: message` on every problem."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from simulator.models.errors import ModelSettingsError
+from vocabulary.yaml_model import dotted
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+
+
+class RoleTable(BaseModel):
+    """`[models.therapist]`, `[models.patient]` or `[models.tracker]`."""
+
+    model_config = _STRICT
+    model: str | None = Field(None, description="litellm model string, e.g. openai/gpt-4o-mini.")
+    api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
+    api_key_env: str | None = Field(
+        None, description="The NAME of the environment variable holding the key (never the key)."
+    )
+
+
+class JudgesTable(BaseModel):
+    """`[models.judges]`: the panel, one model string per judge."""
+
+    model_config = _STRICT
+    models: list[str] = Field(default_factory=list, description="Judge model strings.")
+    api_base: str | None = Field(None, description="Base URL shared by the judges.")
+    api_key_env: str | None = Field(None, description="Key variable NAME shared by the judges.")
+
+
+class ModelsTable(BaseModel):
+    model_config = _STRICT
+    therapist: RoleTable | None = None
+    patient: RoleTable | None = None
+    tracker: RoleTable | None = None
+    judges: JudgesTable | None = None
+
+
+class ConfigFile(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)  # other tools may share the file
+    models: ModelsTable = Field(default_factory=ModelsTable)
+
+
+def read_config_file(path: Path) -> ConfigFile:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelSettingsError(f"{path}:1: cannot read the file as UTF-8 text ({exc})") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        what = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line = found.group(1) if found else "1"
+        raise ModelSettingsError(f"{path}:{line}: not valid TOML ({what}); fix the syntax") from exc
+    try:
+        return ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        lines = _key_lines(text)
+        raise ModelSettingsError(
+            [
+                f"{path}:{_line_of(lines, tuple(d['loc']))}: {dotted(d['loc'])}: {d['msg']}"
+                for d in exc.errors()
+            ]
+        ) from exc
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """The line of each `[table]` header and `key =` under it (enough for this small file)."""
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        header = re.fullmatch(r"\[([A-Za-z0-9_.\- ]+)\]", line)
+        if header:
+            table = tuple(part.strip() for part in header.group(1).split("."))
+            lines.setdefault(table, number)
+            continue
+        key = re.match(r"([A-Za-z0-9_.\-]+)\s*=", line)
+        if key:
+            lines.setdefault((*table, *key.group(1).split(".")), number)
+    return lines
+
+
+def _line_of(lines: dict[tuple[str, ...], int], loc: tuple) -> int:
+    path = tuple(str(part) for part in loc if not isinstance(part, int))
+    for end in range(len(path), 0, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return 1

@@ -1,0 +1,42 @@
+"""A patientsim.toml a user got wrong gets one located line per problem, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.models.config import load_settings
+from simulator.models.errors import ModelSettingsError
+from vocabulary.errors import InputProblem
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        ("models = 5\n", 1, "models"),
+        ('[models.judges]\nmodels = "scripted/judge"\n', 2, "models.judges.models"),
+        ('[models.therapist]\nmodel = "openai/x"\napi_base = 5\n', 3, "api_base"),
+        ('[models.therapist]\nmodle = "openai/x"\n', 2, "modle"),
+        ('[models.therapist\nmodel = "x"\n', 1, "not valid TOML"),
+        ('[models.patient]\nmodel = "a"\nmodel = "b"\n', 3, "not valid TOML"),
+    ],
+)
+def test_each_mistake_is_named_with_its_line(tmp_path, text, line, says):
+    path = tmp_path / "patientsim.toml"
+    path.write_text(text)
+    with pytest.raises(ModelSettingsError) as caught:
+        load_settings(config_path=path)
+    assert isinstance(caught.value, InputProblem)
+    assert any(p.startswith(f"{path}:{line}: ") and says in p for p in caught.value.problems), (
+        caught.value.problems
+    )
+
+
+def test_a_byte_order_mark_and_other_tables_are_fine(tmp_path):
+    path = tmp_path / "patientsim.toml"
+    path.write_bytes(
+        b'\xef\xbb\xbf[tool.other]\nx = 1\n[models.therapist]\nmodel = "scripted/adherent"\n'
+        b'[models.judges]\nmodels = ["scripted/judge", "scripted/judge"]\n'
+    )
+    settings = load_settings(config_path=path)
+    assert settings.therapist.model == "scripted/adherent"
+    assert [judge.model for judge in settings.judges] == ["scripted/judge"] * 2
