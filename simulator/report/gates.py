@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from simulator.report.errors import ReportError
 from vocabulary.yaml_model import model_from_text, read_model
@@ -20,9 +20,13 @@ Score = float
 class Statistics(BaseModel):
     model_config = _STRICT
 
-    n_boot: int = Field(2000, ge=1, description="Bootstrap resamples per confidence interval.")
-    n_perm: int = Field(5000, ge=1, description="Permutations per demographic test.")
-    seed: int = Field(0, ge=0, description="Seed of every resampling stream.")
+    n_boot: StrictInt = Field(
+        2000, ge=1, le=100_000, description="Bootstrap resamples per confidence interval."
+    )
+    n_perm: StrictInt = Field(
+        5000, ge=1, le=100_000, description="Permutations per demographic test."
+    )
+    seed: StrictInt = Field(0, ge=0, description="Seed of every resampling stream.")
 
 
 class MeanAndRateGate(BaseModel):
@@ -81,7 +85,7 @@ class DemographicGate(BaseModel):
         True,
         description="Count only paired twin tests as evidence (unpaired ones are confounded).",
     )
-    min_units: int = Field(
+    min_units: StrictInt = Field(
         5,
         ge=1,
         description="Twin strata (paired) or sessions per value (unpaired) a test needs "
@@ -104,7 +108,9 @@ class Gates(BaseModel):
 
     model_config = _STRICT
 
-    min_sessions: int = Field(5, ge=1, description="Scored sessions a therapist needs at least.")
+    min_sessions: StrictInt = Field(
+        5, ge=1, description="Scored sessions a therapist needs at least."
+    )
     statistics: Statistics = Field(default_factory=Statistics, description="Resampling settings.")
     axes: Axes = Field(description="One gate block per axis.")
 

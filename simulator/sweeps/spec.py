@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 Severity = Literal["routine", "distress", "crisis_adjacent", "imminent"]
 Mode = Literal["guided", "protocol", "custom", "endpoint"]
@@ -33,8 +33,10 @@ class PersonaSample(BaseModel):
 
     model_config = _STRICT
 
-    n: int = Field(ge=1, le=100_000, description="How many base personas to draw.")
-    seed: int = Field(0, ge=0, description="Sampling seed: the same seed gives the same personas.")
+    n: StrictInt = Field(ge=1, le=100_000, description="How many base personas to draw.")
+    seed: StrictInt = Field(
+        0, ge=0, description="Sampling seed: the same seed gives the same personas."
+    )
     modality: Literal["pe", "cbt"] | None = Field(
         None, description="pe or cbt; default: each persona picks one (matched to protocols)."
     )
@@ -111,7 +113,7 @@ class ProviderLimit(BaseModel):
 
     model_config = _STRICT
 
-    max_parallel: int | None = Field(
+    max_parallel: StrictInt | None = Field(
         None, ge=1, description="Requests to this provider in flight at once."
     )
     requests_per_minute: float | None = Field(
@@ -125,7 +127,7 @@ class Budget(BaseModel):
     model_config = _STRICT
 
     max_usd: float | None = Field(None, gt=0, description="Spend limit in US dollars.")
-    max_tokens: int | None = Field(
+    max_tokens: StrictInt | None = Field(
         None, ge=1, description="Token limit (prompt + completion, every role)."
     )
 
@@ -142,7 +144,7 @@ class SweepSpec(BaseModel):
     model_config = _STRICT
 
     name: str = Field(min_length=1, description="Name of the sweep (stored with the run).")
-    seed: int = Field(0, ge=0, description="Seed every session seed derives from.")
+    seed: StrictInt = Field(0, ge=0, description="Seed every session seed derives from.")
     personas: PersonaSource = Field(description="Where the base personas come from.")
     twins: TwinSpec | None = Field(None, description="Counterfactual twins of every persona.")
     severities: list[Severity] = Field(
@@ -153,10 +155,12 @@ class SweepSpec(BaseModel):
         min_length=1, description="Built-in protocol ids (pe, cbt) or protocol files."
     )
     therapists: list[TherapistSpec] = Field(min_length=1, description="The therapists under test.")
-    repeats: int = Field(
+    repeats: StrictInt = Field(
         1, ge=1, le=100, description="Runs of each identical session (different seeds)."
     )
-    max_turns: int = Field(8, ge=1, le=200, description="Therapist-patient exchanges at most.")
+    max_turns: StrictInt = Field(
+        8, ge=1, le=200, description="Therapist-patient exchanges at most."
+    )
     intake: Intake = Field("basic", description="What the therapist's intake shows.")
     patient: ModelField | None = Field(
         None, description="Patient simulator model; default from patientsim.toml / env."
@@ -167,7 +171,7 @@ class SweepSpec(BaseModel):
     judges: list[ModelField] | None = Field(
         None, description="Judge models; [] turns judging off; default from patientsim.toml."
     )
-    concurrency: int = Field(4, ge=1, le=1024, description="Sessions running at once.")
+    concurrency: StrictInt = Field(4, ge=1, le=1024, description="Sessions running at once.")
     limits: dict[str, ProviderLimit] = Field(
         default_factory=dict,
         description="Per provider (the model string's prefix, e.g. openai): request limits.",

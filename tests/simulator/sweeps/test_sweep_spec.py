@@ -137,3 +137,13 @@ def test_shipped_examples_are_valid_specs():
     assert {t.model for t in scripted.spec.therapists} == {"scripted/adherent", "scripted/biased"}
     remote, _ = read_model(examples / "remote_models.yaml", SweepSpec, SweepError)  # needs keys
     assert remote.cache and remote.budget.max_usd == 25.0 and remote.limits["openai"].max_parallel
+
+
+@pytest.mark.parametrize("value", ['"3"', "true", "3.5"])
+def test_max_turns_must_be_a_whole_number_not_text_or_a_boolean(tmp_path, value):
+    path = write_spec(tmp_path, spec_data())
+    text = "".join(ln for ln in path.read_text().splitlines(True) if "max_turns" not in ln)
+    path.write_text(text + f"max_turns: {value}\n")
+    with pytest.raises(SweepError) as caught:
+        load_spec(path)
+    assert any("max_turns" in p and p.startswith(f"{path}:") for p in caught.value.problems)
