@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from simulator.models.redaction import redact
 from vocabulary.errors import InputProblem
 
 
@@ -11,8 +12,8 @@ class ModelError(RuntimeError):
     def __init__(self, role: str, model: str, message: str):
         self.role = role
         self.model = model
-        self.message = message
-        super().__init__(f"{role} model {model!r}: {message}")
+        self.message = redact(message)
+        super().__init__(f"{role} model {model!r}: {self.message}")
 
 
 class ModelConfigError(ModelError):
@@ -32,5 +33,6 @@ class ModelOutputError(ModelError):
 
 
 def short_error(error: Exception) -> str:
-    """An exception as one line of at most 300 characters (for errors and call records)."""
-    return str(error).replace("\n", " ")[:300]
+    """An exception as one line of at most 300 characters, secrets redacted (for errors and
+    call records)."""
+    return redact(str(error).replace("\n", " "))[:300]
