@@ -14,7 +14,8 @@
     models = ["anthropic/claude-sonnet-4-5", "openai/gpt-4o"]
 
 Environment: PATIENTSIM_<ROLE>_MODEL and PATIENTSIM_<ROLE>_API_BASE (ROLE = THERAPIST, PATIENT,
-TRACKER), PATIENTSIM_JUDGES (comma-separated model strings).
+TRACKER), PATIENTSIM_JUDGES (comma-separated model strings), PATIENTSIM_REQUEST_TIMEOUT (seconds
+a remote request may take, 120 by default; `timeout = 30` in a role's table sets one role's).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from simulator.models.config_file import JudgesTable, RoleTable, read_config_file
+from simulator.models.errors import ModelSettingsError
 
 DEFAULT_MODEL = "local/gemma-3-270m"
 SINGLE_ROLES = ("therapist", "patient", "tracker")
@@ -38,6 +40,7 @@ class ModelSpec:
     model: str
     api_base: str | None = None
     api_key_env: str | None = None
+    timeout_s: float | None = None  # per request attempt; None: request_timeout_s()
 
     @property
     def provider(self) -> str:
@@ -67,6 +70,26 @@ class ModelSettings:
         return replace(self, **{role: spec})
 
 
+DEFAULT_REQUEST_TIMEOUT_S = 120.0
+
+
+def request_timeout_s(spec: ModelSpec) -> float:
+    """Seconds a remote request attempt may take before it counts as failed (and is retried):
+    the role's `timeout` in patientsim.toml, else PATIENTSIM_REQUEST_TIMEOUT, else 120."""
+    if spec.timeout_s is not None:
+        return spec.timeout_s
+    raw = os.environ.get("PATIENTSIM_REQUEST_TIMEOUT")
+    try:
+        value = float(raw) if raw else DEFAULT_REQUEST_TIMEOUT_S
+    except ValueError:
+        raise ModelSettingsError(
+            f"PATIENTSIM_REQUEST_TIMEOUT={raw!r}: give seconds, e.g. 120"
+        ) from None
+    if not 0 < value <= 3600:
+        raise ModelSettingsError(f"PATIENTSIM_REQUEST_TIMEOUT={raw!r}: must be in (0, 3600] s")
+    return value
+
+
 def _config_path() -> Path:
     return Path(os.environ.get("PATIENTSIM_CONFIG", "patientsim.toml"))
 
@@ -76,6 +99,7 @@ def _spec_from_table(table: RoleTable | JudgesTable, default: ModelSpec) -> Mode
         model=getattr(table, "model", None) or default.model,
         api_base=table.api_base or default.api_base,
         api_key_env=table.api_key_env or default.api_key_env,
+        timeout_s=table.timeout or default.timeout_s,
     )
 
 

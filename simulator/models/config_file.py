@@ -23,6 +23,9 @@ class RoleTable(BaseModel):
     api_key_env: str | None = Field(
         None, description="The NAME of the environment variable holding the key (never the key)."
     )
+    timeout: float | None = Field(
+        None, gt=0, le=3600, description="Seconds a request may take before it is retried."
+    )
 
 
 class JudgesTable(BaseModel):
@@ -32,6 +35,9 @@ class JudgesTable(BaseModel):
     models: list[str] = Field(default_factory=list, description="Judge model strings.")
     api_base: str | None = Field(None, description="Base URL shared by the judges.")
     api_key_env: str | None = Field(None, description="Key variable NAME shared by the judges.")
+    timeout: float | None = Field(
+        None, gt=0, le=3600, description="Seconds a judge request may take before it is retried."
+    )
 
 
 class ModelsTable(BaseModel):

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 
 from simulator.models._litellm import litellm
 from simulator.models.call_context import CallContext
-from simulator.models.config import ModelSpec
+from simulator.models.config import ModelSpec, request_timeout_s
 from simulator.models.errors import ModelConfigError, ModelError, short_error
 from simulator.models.request_gate import current_gate
 from simulator.models.response_cache import CachedResponse, active_cache, cache_key
@@ -46,6 +46,8 @@ async def complete_remote(
         json.JSONDecodeError,
     )
     kwargs = dict(request)
+    # litellm's own default is 6,000 s: a server that never answers would stall a sweep
+    kwargs.setdefault("timeout", request_timeout_s(spec))
     if api_key := spec.api_key():
         kwargs["api_key"] = api_key  # added last: it is never part of the cache key
     for attempt in range(1, max_attempts + 1):

@@ -14,7 +14,6 @@ import json
 import pytest
 from reliability_helpers import remote, write_spec
 
-from simulator.models._litellm import litellm
 from simulator.store import open_db
 from simulator.sweeps import execute_sweep, load_spec, plan_sweep
 from simulator.testing import FaultShares, LoopbackServer
@@ -29,9 +28,8 @@ def faulty_sweep(tmp_path_factory):
     """One faulty sweep, shared by the tests of this module."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RELIABILITY_KEY", "sk-test-not-real")
-        # patientsim sets no per-request timeout of its own, so litellm's global applies (the
-        # REQUEST_TIMEOUT environment variable; 6000 s by default): shorten it for this test
-        patch.setattr(litellm(), "request_timeout", CLIENT_TIMEOUT_S)
+        # every remote request attempt is bounded (120 s by default): shorten it for this test
+        patch.setenv("PATIENTSIM_REQUEST_TIMEOUT", str(CLIENT_TIMEOUT_S))
         yield from _run(tmp_path_factory.mktemp("faults"))
 
 

@@ -159,6 +159,25 @@ async def test_final_error_names_role_and_model(monkeypatch):
     assert "3 attempts" in str(raised.value)
 
 
+async def test_a_server_that_never_answers_costs_one_timeout_per_attempt(monkeypatch):
+    monkeypatch.setattr("simulator.models.remote.BACKOFF_BASE_S", 0.01)
+    monkeypatch.setenv("PATIENTSIM_REQUEST_TIMEOUT", "0.5")
+    server = LoopbackServer(LoopbackConfig(seed=4, faults=FaultShares(hang=1.0), hang_seconds=30))
+    with server:
+        sink = MemorySink()
+        with recording_to(sink), pytest.raises(ModelError) as raised:
+            await complete(
+                "therapist",
+                [{"role": "user", "content": "hi"}],
+                max_attempts=2,
+                **_base(server, monkeypatch),
+            )
+    assert "2 attempts" in str(raised.value)
+    assert [r.ok for r in sink.records] == [False, False]
+    assert all("Timeout" in (r.error or "") for r in sink.records)
+    assert all(400 <= r.latency_ms < 5000 for r in sink.records)
+
+
 def _base(server, monkeypatch) -> dict:
     from simulator.models.config import ModelSpec
 
