@@ -102,13 +102,13 @@ class Recorder:
 
 async def run_session(turns: int, seed: int, recorder: Recorder) -> dict:
     import personas
+    from simulator.events import StateUpdated
     from simulator.models.config import ModelSettings
     from simulator.models.local import engine
     from simulator.session import dynamics
-    from simulator.session.events import StateUpdated
-    from simulator.session.service import drive_session
     from simulator.session.setup import build_config
     from simulator.store import open_db
+    from simulator.usecases.run_and_judge import drive_session
 
     # The clinical course is not what this measures: keep the tiny model's self-reports from
     # ending the session early (engagement below the drop-out line), so all turns run.

@@ -36,8 +36,8 @@ def _timed_behaviours(spent: list[float]) -> None:
 
 async def _session(db, db_path, settings, seed: int, turns: int, on_event) -> None:
     import personas
-    from simulator.session.service import drive_session
     from simulator.session.setup import build_config
+    from simulator.usecases.run_and_judge import drive_session
 
     persona = personas.sample(1, seed, modality="pe")[0]
     config = build_config(
@@ -55,8 +55,8 @@ async def _session(db, db_path, settings, seed: int, turns: int, on_event) -> No
 
 
 async def scripted_overhead(sessions: int, turns: int) -> dict:
+    from simulator.events import SessionStarted, StateUpdated
     from simulator.models.config import ModelSettings, ModelSpec
-    from simulator.session.events import SessionStarted, StateUpdated
     from simulator.store import open_db
 
     spent: list[float] = []
@@ -91,9 +91,9 @@ async def scripted_overhead(sessions: int, turns: int) -> dict:
 
 
 async def embedded_growth(turns: int) -> dict:
+    from simulator.events import StateUpdated
     from simulator.models.config import ModelSettings
     from simulator.session import dynamics
-    from simulator.session.events import StateUpdated
     from simulator.store import open_db
 
     # The clinical course is not what this measures: keep the tiny model's self-reports from

@@ -5,9 +5,10 @@ from personas import sample, twins, escalate, load_personas
 people = sample(20, seed=1, modality="cbt", distribution="us_adults", stratify=["gender", "race"])
 pairs = twins(people[0], vary=["race"])              # counterfactual demographic twins
 worse = escalate(people[0], to="imminent")           # severity-escalated variant
-print(people[0].card(), people[0].intake_summary("basic"))
+print(render_card(people[0]), render_intake(people[0], "basic"))
 """
 
+from personas.card import render_card, render_intake
 from personas.enums import (
     CommunicationStyle,
     DisclosureStyle,
@@ -55,7 +56,6 @@ from personas.schema import (
     Style,
 )
 from personas.session_start import starting_values
-from personas.session_variables import SESSION_VARIABLES, SessionVariable
 from personas.trajectory import Effects, Trajectory, TrajectoryEvent
 from personas.twins import TWIN_FIELDS, twins
 
@@ -76,8 +76,6 @@ __all__ = [
     "Persona",
     "PersonaError",
     "Risk",
-    "SESSION_VARIABLES",
-    "SessionVariable",
     "Severity",
     "Source",
     "Style",
@@ -103,6 +101,8 @@ __all__ = [
     "persona_json_schema",
     "personas_jsonl",
     "sample",
+    "render_card",
+    "render_intake",
     "starting_values",
     "twins",
 ]

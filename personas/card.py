@@ -89,6 +89,11 @@ def _style_lines(persona: Persona) -> list[str | None]:
 
 
 def render_card(persona: Persona, *, show_trajectory: bool = False) -> str:
+    """Readable card: `personas show` prints it, the patient simulator is told it.
+
+    The trajectory's events are left out unless asked for: the patient model must learn of
+    each event only when it is due.
+    """
     lines: list[str | None] = [f"{persona.demographics.name} ({persona.id})"]
     lines += _demographic_lines(persona)
     lines.append(f"Severity: {persona.severity}")
@@ -115,7 +120,10 @@ def presenting_concern(persona: Persona) -> str:
     return c.situation or "low mood and stress"
 
 
-def render_intake(persona: Persona, level: IntakeLevel) -> str:
+def render_intake(persona: Persona, level: IntakeLevel | str = IntakeLevel.basic) -> str:
+    """What an intake form tells the therapist: none, basic (name, age, pronouns,
+    race/ethnicity, language) or full."""
+    level = IntakeLevel(level)
     if level is IntakeLevel.none:
         return ""
     d = persona.demographics

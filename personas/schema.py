@@ -16,7 +16,6 @@ from personas.enums import (
     CommunicationStyle,
     DisclosureStyle,
     Distortion,
-    IntakeLevel,
     Modality,
     Risk,
     Severity,
@@ -265,22 +264,6 @@ class Persona(BaseModel):
                 raise KeyError(f"unknown persona field {key!r}")
             data[key] = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
         return Persona.model_validate(data)
-
-    def card(self, *, show_trajectory: bool = False) -> str:
-        """Readable card: `personas show` prints it, the patient simulator is told it.
-
-        The trajectory's events are left out unless asked for: the patient model must learn
-        of each event only when it is due.
-        """
-        from personas.card import render_card
-
-        return render_card(self, show_trajectory=show_trajectory)
-
-    def intake_summary(self, level: IntakeLevel | str = IntakeLevel.basic) -> str:
-        """What an intake form tells the therapist: none, basic (name, age, pronouns, race/ethnicity, language) or full."""
-        from personas.card import render_intake
-
-        return render_intake(self, IntakeLevel(level))
 
     def to_json(self) -> str:
         """One line of JSON with keys in a fixed order (the JSONL form)."""

@@ -8,10 +8,11 @@ from personas.schema import CBTClinical, Persona
 
 
 def starting_values(persona: Persona) -> dict[str, Any]:
-    """A value for every variable in SESSION_VARIABLES at the start of a session (belief is 0 for PE)."""
+    """The session variables a trajectory reads before the patient's first reply (belief is 0
+    for PE; `turn` counts exchanges completed: none yet)."""
     clinical = persona.clinical
     return {
-        "turn": 1,
+        "turn": 0,
         "turns_in_step": 0,
         "suds": clinical.baseline_suds,
         "belief": clinical.belief if isinstance(clinical, CBTClinical) else 0,

@@ -8,12 +8,32 @@ patient's participation, and tells the patient model what it now feels (`says`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from personas.enums import Risk, TrajectoryPreset
-from personas.session_variables import Condition
+from vocabulary.conditions import COMPILED, Condition, ConditionError, as_data, describe, truth
+from vocabulary.conditions import parse_condition as _parse
+
+
+def _compiled(raw: Any) -> Condition:
+    """Compile with the shared condition language; its problems become validation errors."""
+    if isinstance(raw, COMPILED):
+        return raw
+    try:
+        return _parse(raw)
+    except ConditionError as exc:
+        raise ValueError("; ".join(exc.problems)) from None
+
+
+# A condition in the shared language (vocabulary/conditions.py): written and stored as text
+# such as "suds > 80", or a mapping {all: [...]}, {any: [...]}, {not: ...} / {not_any: [...]}.
+EventCondition = Annotated[
+    Any,
+    BeforeValidator(_compiled),
+    PlainSerializer(as_data, return_type=Any),
+]
 
 
 class Effects(BaseModel):
@@ -66,10 +86,13 @@ class TrajectoryEvent(BaseModel):
 
     id: str = Field(min_length=1, description="Name of the event, unique within the trajectory.")
     at_turn: int | None = Field(
-        None, ge=1, description="Due just before the patient's N-th turn (from 1)."
+        None, ge=1, description="Due just before the patient's N-th reply (from 1)."
     )
-    when: Condition | None = Field(
-        None, description="Due when this condition over session variables holds (e.g. 'suds > 80')."
+    when: EventCondition | None = Field(
+        None,
+        description="Due when this condition over the session variables holds, e.g. 'suds > 80' "
+        "or {all: ['turn >= 5', 'therapist_invalidated == true']} (see vocabulary/variables.yaml).",
+        json_schema_extra={"anyOf": [{"type": "string"}, {"type": "object"}]},
     )
     once: bool = Field(
         True, description="Fire at most once (false: every turn the condition holds)."
@@ -88,20 +111,20 @@ class TrajectoryEvent(BaseModel):
 
     def trigger(self) -> str:
         return (
-            f"at turn {self.at_turn}"
-            if self.at_turn is not None
-            else f"when {self.when.describe()}"
+            f"at turn {self.at_turn}" if self.at_turn is not None else f"when {describe(self.when)}"
         )
 
     def is_due(
         self, values: Mapping[str, Any], fired: set[str] | frozenset[str] = frozenset()
     ) -> bool:
-        """Whether the event applies now, given session variable values and ids already fired."""
+        """Whether the event applies now, given session variable values (read before the
+        patient replies: `turn` counts the exchanges completed) and ids already fired. A
+        condition over a missing value is unknown, and an unknown condition is not due."""
         if self.once and self.id in fired:
             return False
         if self.at_turn is not None:
-            return values["turn"] == self.at_turn
-        return self.when.evaluate(values)
+            return values.get("turn") == self.at_turn - 1
+        return truth(self.when, values) is True
 
 
 class Trajectory(BaseModel):

@@ -5,22 +5,23 @@ Pure domain code and data: no model calls, no import of `simulator`.
 
 from protocols.conditions import Condition, describe, evaluate, parse_condition
 from protocols.errors import ProtocolError
-from protocols.export import FORMATS, export, from_node_link, to_dot, to_mermaid, to_node_link
+from protocols.export import FORMATS, export, to_dot, to_mermaid, to_node_link
+from protocols.graph import build_graph
 from protocols.json_schema import protocol_json_schema
 from protocols.loading import (
     BUILTIN_DIR,
     PROTOCOLS_ENV,
     ProtocolEntry,
-    check_file,
     list_protocols,
     load_protocol,
-    protocol_from_data,
     resolve_protocol,
-    validate_file,
 )
 from protocols.model import Measure, Phase, Protocol, Step, Transition
+from protocols.node_link import from_node_link
+from protocols.render import overview
 from protocols.skeleton import skeleton_yaml
-from protocols.variables import RISK_LEVELS, VariableSpec, session_variables
+from protocols.validation import check_file, check_text, protocol_from_data, validate_file
+from vocabulary.variables import RISK_LEVELS, VariableSpec, session_variables
 
 
 def next_step(protocol: Protocol, step_id: str, variables: dict) -> str:
@@ -42,7 +43,9 @@ __all__ = [
     "Step",
     "Transition",
     "VariableSpec",
+    "build_graph",
     "check_file",
+    "check_text",
     "describe",
     "evaluate",
     "export",
@@ -50,6 +53,7 @@ __all__ = [
     "list_protocols",
     "load_protocol",
     "next_step",
+    "overview",
     "parse_condition",
     "protocol_from_data",
     "protocol_json_schema",

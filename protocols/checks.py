@@ -9,11 +9,10 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-
-from protocols.conditions import compile_condition
 from protocols.schema_errors import where
-from protocols.variables import session_variables
+from vocabulary.conditions import compile_condition
 from vocabulary.issues import Issue, Path
+from vocabulary.variables import session_variables
 
 
 def structure_issues(data: dict[str, Any]) -> list[Issue]:

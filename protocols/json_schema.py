@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from protocols.conditions import OPERATORS
-from protocols.variables import session_variables
+from protocols.model import Protocol
+from vocabulary.conditions import OPERATORS
+from vocabulary.variables import session_variables
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -77,6 +78,4 @@ def with_condition_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 def protocol_json_schema() -> dict[str, Any]:
     """The JSON Schema editors use to check and autocomplete protocol YAML."""
-    from protocols.model import Protocol
-
-    return Protocol.model_json_schema()
+    return with_condition_schema(Protocol.model_json_schema())

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -18,11 +18,8 @@ from pydantic import (
     model_validator,
 )
 
-from protocols.conditions import Condition, compile_condition, truth
-from protocols.variables import session_variables
-
-if TYPE_CHECKING:
-    import networkx as nx
+from vocabulary.conditions import Condition, compile_condition, truth
+from vocabulary.variables import session_variables
 
 IDENTIFIER_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER_PATTERN)]
@@ -168,14 +165,6 @@ class Protocol(BaseModel):
     steps: list[Step] = Field(min_length=1, description="The steps, in their usual order.")
 
     _source: Path | None = PrivateAttr(None)
-    _graph: Any = PrivateAttr(None)
-
-    @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """The JSON Schema of the file format, conditions included (for editors)."""
-        from protocols.json_schema import with_condition_schema
-
-        return with_condition_schema(super().model_json_schema(*args, **kwargs))
 
     # ------------------------------------------------------------ lookups
 
@@ -226,18 +215,3 @@ class Protocol(BaseModel):
             self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-    @property
-    def graph(self) -> nx.DiGraph:
-        """Steps as nodes (step data as attributes), transitions as edges (`when`, `order`, `label`)."""
-        if self._graph is None:
-            from protocols.graph import build_graph
-
-            self._graph = build_graph(self)
-        return self._graph
-
-    def overview(self) -> str:
-        """A plain-text summary of the steps, for a therapist's system prompt."""
-        from protocols.render import overview
-
-        return overview(self)

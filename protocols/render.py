@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
-from protocols.conditions import describe
+from vocabulary.conditions import describe
 
 if TYPE_CHECKING:
     from protocols.model import Protocol, Step

@@ -1,9 +1,10 @@
 """Read stored judgments into per-metric scores and the turns judges cited.
 
-The judge panel owns the format of `scores_json` and `failure_modes_json`; this module only
-reads them, tolerantly (a metric maps to a number, or to `{score, evidence, rationale}`;
-evidence is a list of turn indices or of `{turn: ...}` objects), so the UI shows what is
-there instead of failing on a field it does not know.
+The judge panel owns the format of `scores_json` and `failure_modes_json` (the store's
+JudgmentRecord hands them over parsed); this module only reads them, tolerantly (a metric
+maps to a number, or to `{score, evidence, rationale}`; evidence is a list of turn indices or
+of `{turn: ...}` objects), so the UI shows what is there instead of failing on a field it
+does not know.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from simulator.store.session_record import JudgmentRecord
 
 # The panel flags a metric for human review when its judges disagree by more than this.
 REVIEW_RANGE = 0.5
@@ -137,22 +140,22 @@ def parse_failure_modes(raw: Any) -> dict[str, tuple[int, ...]]:
     return parsed
 
 
-def judgment_from_row(row: Mapping[str, Any]) -> Judgment:
+def judgment_from_record(record: JudgmentRecord) -> Judgment:
     return Judgment(
-        id=int(row.get("id") or 0),
-        judge=str(row.get("judge_model") or "?"),
-        index=int(row.get("judge_index") or 0),
-        status=str(row.get("status") or "ok"),
-        reason=str(row.get("reason") or ""),
-        rubric_hash=str(row.get("rubric_hash") or ""),
-        metrics=parse_scores(row.get("scores_json")),
-        failure_modes=parse_failure_modes(row.get("failure_modes_json")),
+        id=record.id,
+        judge=record.judge_model or "?",
+        index=record.judge_index,
+        status=record.status,
+        reason=record.reason or "",
+        rubric_hash=record.rubric_hash,
+        metrics=parse_scores(record.scores),
+        failure_modes=parse_failure_modes(record.failure_modes),
     )
 
 
-def latest_panel(rows: Iterable[Mapping[str, Any]]) -> list[Judgment]:
+def latest_panel(records: Iterable[JudgmentRecord]) -> list[Judgment]:
     """The judgments of the newest rubric a session was judged under, newest per judge seat."""
-    judgments = sorted((judgment_from_row(r) for r in rows), key=lambda j: j.id)
+    judgments = sorted((judgment_from_record(r) for r in records), key=lambda j: j.id)
     if not judgments:
         return []
     rubric = judgments[-1].rubric_hash
@@ -191,7 +194,7 @@ def summarize(panel: Iterable[Judgment]) -> list[MetricSummary]:
 
 
 def summaries_from_scores(scores: Mapping[str, Any]) -> list[MetricSummary]:
-    """The judges package's own per-metric aggregates (`session_summary()["scores"]`)."""
+    """The judges package's own per-metric aggregates (`judgment_summary()["scores"]`)."""
     summaries = []
     for metric, agg in scores.items():
         agg = agg if isinstance(agg, Mapping) else {"median": agg}

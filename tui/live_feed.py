@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from simulator.session.events import TurnDelta
+from simulator.events import TurnDelta
 
 
 class EventBuffer:

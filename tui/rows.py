@@ -1,10 +1,25 @@
-"""Plain rows the screens draw: what the store reader hands over from its worker thread."""
+"""Plain rows the screens draw: what the store reader hands over from its worker thread.
+
+Turns, patient states and detector hits are the store's own records (`simulator.store`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from simulator.store.session_record import HitRecord, StateRecord, TurnRecord
+from simulator.store.statuses import EndReason, RunStatus, RunStopReason, SessionStatus
 from tui.judging import Judgment, MetricSummary
+
+__all__ = [
+    "HitRecord",
+    "RunListing",
+    "SessionDetail",
+    "SessionListing",
+    "StateRecord",
+    "SweepProgress",
+    "SweepSession",
+    "TurnRecord",
+]
 
 
 @dataclass(frozen=True)
@@ -15,12 +30,12 @@ class SessionListing:
     run_id: str | None
     run_name: str | None
     external_id: str | None
-    status: str
+    status: SessionStatus
     protocol: str
     persona: str
     therapist: str
     severity: str | None
-    end_reason: str | None
+    end_reason: EndReason | None
     deteriorated: bool | None
     turns: int
     cost_usd: float
@@ -36,40 +51,12 @@ class RunListing:
     run_id: str
     name: str
     kind: str
-    status: str
-    stop_reason: str | None
+    status: RunStatus
+    stop_reason: RunStopReason | None
     sessions: int
     done: int
     failed: int
     created_at: str
-
-
-@dataclass(frozen=True)
-class TurnRecord:
-    index: int
-    speaker: str
-    text: str
-    step: str | None
-    phase: str | None
-
-
-@dataclass(frozen=True)
-class StateRecord:
-    turn: int
-    step: str | None
-    suds: int | None
-    belief: int | None
-    risk: str | None
-    engagement: float | None
-    avoidance_reinforced: bool
-    events: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class HitRecord:
-    turn: int
-    label: str
-    span: str
 
 
 @dataclass
@@ -77,8 +64,8 @@ class SessionDetail:
     """A stored session with everything the session panels show."""
 
     session_id: str
-    status: str
-    end_reason: str | None
+    status: SessionStatus
+    end_reason: EndReason | None
     protocol: str
     persona: str
     therapist: str
@@ -105,8 +92,8 @@ class SessionDetail:
 class SweepProgress:
     run_id: str
     name: str
-    status: str
-    stop_reason: str | None
+    status: RunStatus
+    stop_reason: RunStopReason | None
     total: int | None
     done: int
     failed: int

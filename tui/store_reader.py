@@ -1,60 +1,31 @@
-"""Read-only queries on the runs DB, on a connection of their own.
+"""What the screens read from the runs DB, on a read-only connection of their own.
 
-Each screen that polls owns a reader: its queries run on a worker thread while the UI loop
+Each screen that polls owns a reader: its reads run on a worker thread while the UI loop
 (and a live session writing through the app's connection) carry on. `changed()` asks SQLite
 whether anyone committed since the last look, so an idle DB costs one pragma per poll.
+Every read goes through `simulator.store` (its session and run records, its overviews);
+this module only shapes them into the rows the screens draw.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import threading
-from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import sqlite_utils
-
+from simulator.store import overviews
+from simulator.store.judgment_rows import judgments_of_sessions_judged_since
+from simulator.store.read_only import data_version, open_read_only
+from simulator.store.run_record import latest_session_id, read_run
+from simulator.store.session_reader import read_session, session_protocol
+from simulator.store.session_record import SessionRecord
+from simulator.store.spend import run_spend
+from simulator.store.statuses import RunStatus, SessionStatus
+from simulator.store.stored_personas import stored_personas
+from simulator.store.sweep_plan import planned_count
 from tui import judging
-from tui.rows import (
-    HitRecord,
-    RunListing,
-    SessionDetail,
-    SessionListing,
-    StateRecord,
-    SweepProgress,
-    SweepSession,
-    TurnRecord,
-)
+from tui.rows import RunListing, SessionDetail, SessionListing, SweepProgress, SweepSession
 from tui.sweep_numbers import pace, parse_time, planned_total
-
-SESSIONS_SQL = """
-select o.session_id, o.run_id, o.run_name, o.external_id, o.status, o.protocol, o.persona,
-       coalesce(s.therapist_label, o.therapist) as therapist, o.severity, o.end_reason,
-       o.deteriorated, o.turns, o.cost_usd, o.created_at
-from session_overview o join sessions s on s.id = o.session_id
-order by o.created_at desc, o.session_id desc
-"""
-
-RUNS_SQL = """
-select r.id, r.name, r.kind, r.status, r.stop_reason, r.created_at,
-       count(s.id) as sessions,
-       coalesce(sum(s.status = 'done'), 0) as done,
-       coalesce(sum(s.status = 'failed'), 0) as failed
-from runs r left join sessions s on s.run_id = r.id
-group by r.id order by r.created_at desc, r.id desc
-"""
-
-
-def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _bool(value: Any) -> bool | None:
-    return None if value is None else bool(value)
 
 
 class StoreReader:
@@ -62,10 +33,7 @@ class StoreReader:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        self._conn.execute("pragma query_only = 1")
-        self._conn.execute("pragma busy_timeout = 30000")
-        self._db = sqlite_utils.Database(self._conn)
+        self._db = open_read_only(self.path)
         self._lock = threading.Lock()
         self._version: int | None = None
         self._judgment_mark = 0
@@ -74,44 +42,40 @@ class StoreReader:
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
-
-    def _query(self, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
-        with self._lock:
-            return _rows(self._conn.execute(sql, params))
+            self._db.conn.close()
 
     def changed(self) -> bool:
         """Whether anything was committed since the previous call (True on the first)."""
         with self._lock:
-            # data_version moves when another connection commits; this one never writes.
-            version = self._conn.execute("pragma data_version").fetchone()[0]
+            version = data_version(self._db)
         changed, self._version = version != self._version, version
         return changed
 
     # ------------------------------------------------------------------ runs screen
 
     def sessions(self) -> list[SessionListing]:
-        rows = self._query(SESSIONS_SQL)
+        with self._lock:
+            rows = overviews.session_overviews(self._db)
         scores = self.session_scores()
         listings = []
         for row in rows:
-            summaries = scores.get(row["session_id"], [])
+            summaries = scores.get(row.session_id, [])
             listings.append(
                 SessionListing(
-                    session_id=row["session_id"],
-                    run_id=row["run_id"],
-                    run_name=row["run_name"],
-                    external_id=row["external_id"],
-                    status=row["status"] or "",
-                    protocol=row["protocol"] or "",
-                    persona=row["persona"] or "",
-                    therapist=row["therapist"] or "",
-                    severity=row["severity"],
-                    end_reason=row["end_reason"],
-                    deteriorated=_bool(row["deteriorated"]),
-                    turns=row["turns"] or 0,
-                    cost_usd=row["cost_usd"] or 0.0,
-                    created_at=row["created_at"] or "",
+                    session_id=row.session_id,
+                    run_id=row.run_id,
+                    run_name=row.run_name,
+                    external_id=row.external_id,
+                    status=row.status,
+                    protocol=row.protocol,
+                    persona=row.persona,
+                    therapist=row.therapist,
+                    severity=row.severity,
+                    end_reason=row.end_reason,
+                    deteriorated=row.deteriorated,
+                    turns=row.turns,
+                    cost_usd=row.cost_usd,
+                    created_at=row.created_at,
                     score=judging.session_score(summaries),
                     needs_review=sum(s.needs_review for s in summaries),
                 )
@@ -119,43 +83,36 @@ class StoreReader:
         return listings
 
     def runs(self) -> list[RunListing]:
+        with self._lock:
+            rows = overviews.run_overviews(self._db)
         return [
             RunListing(
-                run_id=r["id"],
-                name=r["name"] or r["id"],
-                kind=r["kind"] or "run",
-                status=r["status"] or "",
-                stop_reason=r["stop_reason"],
-                sessions=r["sessions"],
-                done=r["done"],
-                failed=r["failed"],
-                created_at=r["created_at"] or "",
+                run_id=r.run_id,
+                name=r.name,
+                kind=r.kind,
+                status=r.status,
+                stop_reason=r.stop_reason,
+                sessions=r.sessions,
+                done=r.done,
+                failed=r.failed,
+                created_at=r.created_at,
             )
-            for r in self._query(RUNS_SQL)
+            for r in rows
         ]
-
-    def _panels(self, where: str = "", params: list | tuple = ()) -> dict[str, list]:
-        grouped: dict[str, list[dict]] = defaultdict(list)
-        for row in self._query(f"select * from judgments {where}", params):
-            grouped[row["session_id"]].append(row)
-        return {sid: judging.latest_panel(rows) for sid, rows in grouped.items()}
 
     def _all_panels(self) -> dict[str, list[judging.Judgment]]:
         """Every session's panel, re-reading only sessions judged since the last call.
 
         Judgment rows are only ever added, so a growing sweep costs the new rows, not all.
         """
-        fresh = self._query(
-            "select * from judgments where session_id in"
-            " (select distinct session_id from judgments where id > ?)",
-            [self._judgment_mark],
-        )
-        grouped: dict[str, list[dict]] = defaultdict(list)
-        for row in fresh:
-            grouped[row["session_id"]].append(row)
-            self._judgment_mark = max(self._judgment_mark, row["id"])
-        for session_id, rows in grouped.items():
-            panel = judging.latest_panel(rows)
+        with self._lock:
+            fresh = judgments_of_sessions_judged_since(self._db, self._judgment_mark)
+        grouped: dict[str, list] = {}
+        for record in fresh:
+            grouped.setdefault(record.session_id, []).append(record)
+            self._judgment_mark = max(self._judgment_mark, record.id)
+        for session_id, records in grouped.items():
+            panel = judging.latest_panel(records)
             self._panel_cache[session_id] = panel
             self._summary_cache[session_id] = judging.summarize(panel)
         return self._panel_cache
@@ -169,84 +126,49 @@ class StoreReader:
 
     def session_fingerprint(self, session_id: str) -> tuple:
         """Changes whenever anything shown about the session does."""
-        row = self._query(
-            "select s.status, s.updated_at,"
-            " (select count(*) from turns where session_id = s.id) as turns,"
-            " (select count(*) from judgments where session_id = s.id) as judgments,"
-            " (select count(*) from detector_hits where session_id = s.id) as hits"
-            " from sessions s where s.id = ?",
-            [session_id],
-        )
-        return tuple(row[0].values()) if row else ()
+        with self._lock:
+            return overviews.session_fingerprint(self._db, session_id)
 
     def session_detail(self, session_id: str) -> SessionDetail | None:
-        from simulator.store import records
-
         with self._lock:
-            row = records.session_row(self._db, session_id)
-            if row is None:
-                return None
-            turns = records.session_turns(self._db, session_id)
-            states = records.session_states(self._db, session_id)
-        hits = self._query(
-            "select turn, label, span from detector_hits where session_id = ? order by turn, rowid",
-            [session_id],
-        )
-        panel = self._panels("where session_id = ?", [session_id]).get(session_id, [])
-        scores = self._package_scores(session_id) or judging.summarize(panel)
+            record = read_session(self._db, session_id)
+        if record is None:
+            return None
+        meta = record.meta
+        panel = judging.latest_panel(record.judgments)
         cited = judging.citations(panel)
-        for hit in hits:
-            cited.setdefault(hit["turn"], []).append(f"detector {hit['label']}: {hit['span']}")
+        for hit in record.hits:
+            cited.setdefault(hit.turn, []).append(f"detector {hit.label}: {hit.span}")
         return SessionDetail(
             session_id=session_id,
-            status=row["status"] or "",
-            end_reason=row["end_reason"],
-            protocol=row["protocol_id"] or "",
-            persona=row["persona_id"] or "",
-            therapist=row["therapist_label"] or row["therapist_model"] or "",
-            patient=row["patient_model"] or "",
-            mode=row["mode"] or "",
-            severity=row["severity"],
-            max_turns=row["max_turns"],
-            deteriorated=_bool(row["deteriorated"]),
-            error=row["error"],
-            turns=[TurnRecord(**t) for t in turns],
-            states=[
-                StateRecord(**{**s, "events": tuple(str(e) for e in s.get("events") or ())})
-                for s in states
-            ],
-            hits=[HitRecord(h["turn"], h["label"] or "", h["span"] or "") for h in hits],
+            status=meta.status,
+            end_reason=meta.end_reason,
+            protocol=meta.protocol_id or "",
+            persona=meta.persona_id or "",
+            therapist=meta.therapist,
+            patient=meta.patient_model or "",
+            mode=meta.mode or "",
+            severity=meta.severity,
+            max_turns=meta.max_turns,
+            deteriorated=meta.deteriorated,
+            error=meta.error,
+            turns=list(record.turns),
+            states=list(record.states),
+            hits=list(record.hits),
             panel=panel,
-            scores=scores,
+            scores=_package_scores(record) or judging.summarize(panel),
             cited=cited,
         )
 
-    def _package_scores(self, session_id: str) -> list[judging.MetricSummary]:
-        """The judges package's own aggregates, when it is installed and has judged the session."""
-        try:
-            from simulator.judges import judgment_summary
-        except ImportError:
-            return []
-        try:
-            with self._lock:
-                summary = judgment_summary(self._db, session_id)
-        except Exception:  # noqa: BLE001 - fall back to reading the rows ourselves
-            return []
-        scores = summary.get("scores") if isinstance(summary, dict) else None
-        return judging.summaries_from_scores(scores) if isinstance(scores, dict) else []
-
     def protocol_text(self, session_id: str) -> str | None:
         """The protocol file the session ran, as stored with it."""
-        rows = self._query(
-            "select p.yaml from sessions s join protocols p on p.hash = s.protocol_hash"
-            " where s.id = ?",
-            [session_id],
-        )
-        return rows[0]["yaml"] if rows else None
+        with self._lock:
+            stored = session_protocol(self._db, session_id)
+        return stored.text if stored is not None else None
 
     def latest_session_id(self) -> str | None:
-        rows = self._query("select id from sessions order by created_at desc, id desc limit 1")
-        return rows[0]["id"] if rows else None
+        with self._lock:
+            return latest_session_id(self._db)
 
     # ------------------------------------------------------------------ sweeps
 
@@ -254,82 +176,60 @@ class StoreReader:
         return [run for run in self.runs() if run.kind == "sweep"]
 
     def sweep_progress(self, run_id: str, now: datetime | None = None) -> SweepProgress | None:
-        runs = self._query("select * from runs where id = ?", [run_id])
-        if not runs:
-            return None
-        run = runs[0]
-        counts = {
-            r["status"]: r["n"]
-            for r in self._query(
-                "select status, count(*) as n from sessions where run_id = ? group by status",
-                [run_id],
-            )
-        }
-        usage = self._query(
-            "select coalesce(sum(c.cost_usd), 0) as cost,"
-            " coalesce(sum(c.prompt_tokens + c.completion_tokens), 0) as tokens"
-            " from model_calls c join sessions s on s.id = c.session_id where s.run_id = ?",
-            [run_id],
-        )[0]
-        try:
-            spec = json.loads(run["spec_json"] or "{}")
-        except ValueError:
-            spec = {}
-        done, failed = counts.get("done", 0), counts.get("failed", 0)
-        total = self._planned_sessions(run_id) or planned_total(
-            spec if isinstance(spec, dict) else {}
-        )
+        with self._lock:
+            run = read_run(self._db, run_id, with_sessions=False)
+            if run is None:
+                return None
+            counts = overviews.session_status_counts(self._db, run_id)
+            spend = run_spend(self._db, run_id)
+            planned = planned_count(self._db, run_id)
+        done = counts.get(SessionStatus.DONE, 0)
+        failed = counts.get(SessionStatus.FAILED, 0)
+        total = planned or planned_total(run.spec)
         stored = sum(counts.values())
-        if total is None and run["status"] != "running":
+        if total is None and run.status != RunStatus.RUNNING:
             total = stored
         total = None if total is None else max(total, stored)
-        finished_at = parse_time(run["finished_at"])
+        finished_at = parse_time(run.finished_at)
         until = finished_at or now or datetime.now(UTC)
         remaining = None if total is None else total - done - failed
-        per_minute, eta = pace(done + failed, remaining, parse_time(run["created_at"]), until)
+        per_minute, eta = pace(done + failed, remaining, parse_time(run.created_at), until)
         return SweepProgress(
             run_id=run_id,
-            name=run["name"] or run_id,
-            status=run["status"] or "",
-            stop_reason=run["stop_reason"],
+            name=run.name,
+            status=run.status,
+            stop_reason=run.stop_reason,
             total=total,
             done=done,
             failed=failed,
-            running=counts.get("running", 0),
-            cost_usd=float(usage["cost"] or 0.0),
-            tokens=int(usage["tokens"] or 0),
+            running=counts.get(SessionStatus.RUNNING, 0),
+            cost_usd=spend.usd,
+            tokens=spend.tokens,
             per_minute=per_minute,
             eta_seconds=None if finished_at else eta,
         )
 
-    def _planned_sessions(self, run_id: str) -> int | None:
-        """The sweep's grid size, from the plan it stores when it starts (if it does)."""
-        try:
-            rows = self._query("select count(*) as n from sweep_plan where run_id = ?", [run_id])
-        except sqlite3.OperationalError:  # no sweep_plan table in this DB
-            return None
-        return rows[0]["n"] or None
-
     def sweep_sessions(self, run_id: str) -> list[SweepSession]:
-        rows = self._query(
-            "select s.id, coalesce(s.therapist_label, s.therapist_model) as therapist, s.severity,"
-            " s.persona_id, p.json as persona_json from sessions s"
-            " left join personas p on p.id = s.persona_id where s.run_id = ?",
-            [run_id],
-        )
+        with self._lock:
+            run = read_run(self._db, run_id)
+            if run is None:
+                return []
+            personas = stored_personas(
+                self._db, {s.persona_id for s in run.sessions if s.persona_id}
+            )
         panels = self._all_panels()
         sessions = []
-        for row in rows:
-            panel = panels.get(row["id"])
+        for meta in run.sessions:
+            panel = panels.get(meta.id)
             if not panel:
                 continue
-            persona = _persona_fields(row["persona_json"])
+            persona = personas.get(meta.persona_id or "", {})
             sessions.append(
                 SweepSession(
-                    session_id=row["id"],
-                    therapist=row["therapist"] or "?",
-                    severity=row["severity"] or "?",
-                    persona_id=row["persona_id"] or "",
+                    session_id=meta.id,
+                    therapist=meta.therapist or "?",
+                    severity=meta.severity or "?",
+                    persona_id=meta.persona_id or "",
                     twin_group=persona.get("twin_group"),
                     demographics=persona.get("demographics") or {},
                     scores=judging.metric_medians(panel),
@@ -338,9 +238,14 @@ class StoreReader:
         return sessions
 
 
-def _persona_fields(raw: str | None) -> dict:
+def _package_scores(record: SessionRecord) -> list[judging.MetricSummary]:
+    """The judges package's own aggregates of the session's latest panel."""
+    # imported on first use: the judges package is heavy and the TUI starts without it
+    from simulator.judges.storage import record_summary
+
     try:
-        data = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+        summary = record_summary(record)
+    except Exception:  # noqa: BLE001 - scores in a shape the panel does not write: ours instead
+        return []
+    scores = summary.get("scores")
+    return judging.summaries_from_scores(scores) if isinstance(scores, dict) else []

@@ -14,10 +14,10 @@ import threading
 ENGINE_MODULES = (
     "protocols",
     "personas",
-    "simulator.session.summary",
     "simulator.session.setup",
-    "simulator.session.service",
     "simulator.judges",
+    "simulator.usecases.summary",
+    "simulator.usecases.run_and_judge",
     "simulator.models.gateway",
     "langgraph.checkpoint.sqlite.aio",
     "aiosqlite",

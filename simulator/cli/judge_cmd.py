@@ -92,14 +92,16 @@ async def _judge_all(store, ids: list[str], specs, rubric: Path | None) -> dict[
 
 def _run_sessions(store, run_id: str) -> list[str]:
     from simulator.cli.errors import fail
+    from simulator.store.run_record import read_run
+    from simulator.store.statuses import SessionStatus
 
-    if not list(store["runs"].rows_where("id = ?", [run_id])):
+    run = read_run(store, run_id)
+    if run is None:
         raise fail(f"--run {run_id}: no such run; list runs with `patientsim runs list`")
-    rows = list(store["sessions"].rows_where("run_id = ?", [run_id], order_by="created_at, id"))
-    running = [r["id"] for r in rows if r["status"] == "running"]
+    running = run.sessions_with(SessionStatus.RUNNING)
     if running:
         print(f"note: skipping {len(running)} session(s) still running", file=sys.stderr)
-    ids = [r["id"] for r in rows if r["status"] != "running"]
+    ids = [s.id for s in run.sessions if s.status != SessionStatus.RUNNING]
     if not ids:
         raise fail(f"--run {run_id}: the run has no finished session to judge")
     return ids
@@ -108,14 +110,14 @@ def _run_sessions(store, run_id: str) -> list[str]:
 def _judge_specs(judges: list[str] | None):
     """ModelSpecs from --judges (repeated and/or comma-separated), else the configured panel."""
     from simulator.cli.errors import UserInputError
-    from simulator.models.check import model_problem
+    from simulator.judges import judge_problem
     from simulator.models.config import load_settings
 
     flag = ",".join(judges) if judges else None
     specs = list(load_settings(judges_flag=flag).judges)
     if not specs:
         raise UserInputError("--judges: no judge model given")
-    problems = [p for spec in specs if (p := model_problem("judges", spec))]
+    problems = [p for spec in specs if (p := judge_problem(spec))]
     if problems:
         raise UserInputError(problems)
     return specs

@@ -23,6 +23,7 @@ def models(
 
     from simulator.cli.common import print_json
     from simulator.cli.errors import UserInputError
+    from simulator.judges import judge_problem
     from simulator.models.check import model_problem
     from simulator.models.config import load_settings
 
@@ -34,8 +35,9 @@ def models(
         ("patient", settings.patient),
         ("tracker", settings.tracker),
     ]
-    roles += [("judges", spec) for spec in settings.judges]
     problems = [p for role, spec in roles if (p := model_problem(role, spec))]
+    problems += [p for spec in settings.judges if (p := judge_problem(spec))]
+    roles += [("judges", spec) for spec in settings.judges]
     if problems:
         raise UserInputError(problems)
     results = asyncio.run(_ping_all(roles))

@@ -103,7 +103,14 @@ def show_cmd(
     ),
 ) -> None:
     """Print a readable card for each persona in FILE, or for the persona with id ID (--from FILE)."""
-    from personas import IntakeLevel, PersonaError, find_persona, load_personas
+    from personas import (
+        IntakeLevel,
+        PersonaError,
+        find_persona,
+        load_personas,
+        render_card,
+        render_intake,
+    )
 
     if from_files:
         chosen = [find_persona(target, from_files)]
@@ -117,7 +124,8 @@ def show_cmd(
     if intake is not None and intake not in set(IntakeLevel):
         raise PersonaError(f"--intake: {intake!r} is not one of none, basic, full")
     cards = [
-        p.intake_summary(intake) if intake else p.card(show_trajectory=trajectory) for p in chosen
+        render_intake(p, intake) if intake else render_card(p, show_trajectory=trajectory)
+        for p in chosen
     ]
     print("\n\n".join(cards))
 

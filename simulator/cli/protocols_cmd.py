@@ -48,7 +48,7 @@ def validate_command(
 ) -> None:
     """Check protocol files; print every problem as `error: FILE:LINE: message` (exit 2)."""
     from protocols import ProtocolError, check_file
-    from protocols.export import load_node_link_file
+    from protocols.node_link import load_node_link_file
 
     problems: list[str] = []
     for file in files:

@@ -74,11 +74,11 @@ def show(
 ) -> None:
     """A stored session: transcript, patient states, usage (and judgments once judged)."""
     from simulator.cli.errors import UserInputError
-    from simulator.session.summary import session_summary
+    from simulator.usecases.summary import judged_summary
 
     store, path = open_store(db, create=False)
     try:
-        summary = session_summary(store, session_id)
+        summary = judged_summary(store, session_id)
     except KeyError:
         raise UserInputError(
             f"no session {session_id} in {path}; see `patientsim runs list`"
@@ -118,8 +118,8 @@ def export(
     import json
 
     from simulator.cli.errors import UserInputError
-    from simulator.session.summary import session_summary
     from simulator.store import list_sessions
+    from simulator.usecases.summary import judged_summary
 
     if fmt not in ("jsonl", "csv"):
         raise UserInputError(f"--format {fmt}: choose jsonl or csv")
@@ -131,12 +131,12 @@ def export(
     with tmp.open("w", encoding="utf-8", newline="") as handle:
         if fmt == "jsonl":
             for session_id in ids:
-                handle.write(json.dumps(session_summary(store, session_id), default=str) + "\n")
+                handle.write(json.dumps(judged_summary(store, session_id), default=str) + "\n")
         else:
             writer = csv.writer(handle)
             writer.writerow(["session_id", "index", "speaker", "step", "phase", "text"])
             for session_id in ids:
-                for turn in session_summary(store, session_id)["turns"]:
+                for turn in judged_summary(store, session_id)["turns"]:
                     writer.writerow(
                         [
                             session_id,

@@ -95,12 +95,13 @@ def resume(
     from simulator.cli.errors import UserInputError
     from simulator.models.config import load_settings
     from simulator.store import records
+    from simulator.store.statuses import SessionStatus
 
     store, path = open_store(db, create=False)
     row = records.session_row(store, session_id)
     if row is None:
         raise UserInputError(f"no session {session_id} in {path}; see `patientsim runs list`")
-    if row["status"] == "done":
+    if row["status"] == SessionStatus.DONE:
         raise UserInputError(
             f"session {session_id} is already done ({row['end_reason']}); fork it to explore further"
         )
@@ -117,6 +118,11 @@ def fork(
         None, "--therapist", help="Therapist model from that turn on."
     ),
     mode: str | None = typer.Option(None, "--mode", help="Therapist mode from that turn on."),
+    protocol: str | None = typer.Option(
+        None,
+        "--protocol",
+        help="Protocol (pe, cbt or a FILE) from that turn on; default: the parent's stored one.",
+    ),
     no_judge: bool = typer.Option(False, "--no-judge"),
     db: Path | None = DB_OPTION,
     json_out: bool = typer.Option(False, "--json"),
@@ -125,6 +131,7 @@ def fork(
     from simulator.cli.errors import UserInputError
     from simulator.models.check import model_problem
     from simulator.models.config import ModelSpec, load_settings
+    from simulator.session.forking import Fork
     from simulator.store import records
 
     store, path = open_store(db, create=False)
@@ -139,7 +146,7 @@ def fork(
     _drive(
         store,
         path,
-        fork_of=(parent, at_turn, therapist, mode),
+        fork=Fork(parent, at_turn, therapist=therapist, mode=mode, protocol=protocol),
         json_out=json_out,
         judges=judge_specs,
     )
@@ -177,15 +184,16 @@ def demo(db: Path | None = DB_OPTION) -> None:
 
 
 def _drive(
-    store, path: Path, *, json_out: bool, judges, config=None, session_id=None, fork_of=None
+    store, path: Path, *, json_out: bool, judges, config=None, session_id=None, fork=None
 ) -> None:
     import asyncio
 
-    from simulator.session.printer import ConsolePrinter
-    from simulator.session.service import drive_session
-    from simulator.session.summary import session_summary
+    from simulator.session.printer import ConsolePrinter, print_notes
+    from simulator.usecases.run_and_judge import drive_session
+    from simulator.usecases.summary import judged_summary
 
-    subscribers = [] if json_out else [ConsolePrinter()]
+    # with --json, stdout holds only the JSON: notes (a changed protocol file) go to stderr
+    subscribers = [print_notes] if json_out else [ConsolePrinter()]
     try:
         final_id = asyncio.run(
             drive_session(
@@ -193,7 +201,7 @@ def _drive(
                 path,
                 config=config,
                 session_id=session_id,
-                fork_of=fork_of,
+                fork=fork,
                 subscribers=subscribers,
                 judges=judges,
             )
@@ -201,12 +209,12 @@ def _drive(
     except KeyboardInterrupt:
         print("\nstopped; continue with: patientsim resume <session id>")
         raise typer.Exit(130) from None
-    summary = session_summary(store, final_id)
+    summary = judged_summary(store, final_id)
     if json_out:
         print_json(summary)
     else:
         _print_tail(summary, path)
-    if summary["status"] == "failed":
+    if summary["status"] == "failed":  # SessionStatus.FAILED (kept a string: --help stays lean)
         raise typer.Exit(1)
 
 

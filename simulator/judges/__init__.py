@@ -2,7 +2,10 @@
 
 - `judge_session(db, session_id, judges, rubric_path, seeds)` scores a stored session with the
   panel and the detectors, stores both, and returns `judgment_summary(db, session_id)`.
-- `detect(turns, states, protocol, modality)` runs the detectors alone ("judge zero").
+- `detect(turns, states, protocol, modality)` runs the detectors alone ("judge zero");
+  `detect_session(db, session_id)` runs and stores them for a stored session.
+- Importing this package registers `scripted/judge` (the deterministic reference judge) with
+  the scripted provider.
 - `calibrate(judges)` measures detectors and panel against the shipped reference transcripts.
 - `ingest_files(db, paths, fmt)` stores external conversations (jsonl, vera-mh) as sessions.
 
@@ -28,12 +31,24 @@ from simulator.judges.ingest import (
     parse_file,
     store_conversations,
 )
-from simulator.judges.panel import default_judges, judge_session, judge_view, panel_agreement
+from simulator.judges.panel import (
+    default_judges,
+    detect_session,
+    judge_problem,
+    judge_session,
+    judge_view,
+    panel_agreement,
+)
 from simulator.judges.references import ReferenceTranscript, load_references
 from simulator.judges.rubric import Rubric, load_rubric
 from simulator.judges.rules import DetectorRules, load_rules
+from simulator.judges.scripted_judge import judge as _scripted_judge
 from simulator.judges.storage import judgment_summary
 from simulator.judges.view import SessionView, StepInfo, TurnView, build_view
+from simulator.models.scripted.behaviours import register_behaviour
+
+# `scripted/judge`, the deterministic reference judge, answers whenever judging can run.
+register_behaviour("judge", _scripted_judge)
 
 __all__ = [
     "FORMATS",
@@ -53,9 +68,11 @@ __all__ = [
     "calibrate",
     "default_judges",
     "detect",
+    "detect_session",
     "detect_view",
     "hits_by_label",
     "ingest_files",
+    "judge_problem",
     "judge_session",
     "judge_view",
     "judgment_summary",

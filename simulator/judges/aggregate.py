@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.store.statuses import JudgmentStatus
+
 REVIEW_RANGE = 0.5  # judges further apart than this on a metric: a human should look
 
 
@@ -16,14 +18,18 @@ class JudgeResult:
 
     judge_model: str
     judge_index: int
-    status: str  # "ok" | "unscorable"
+    status: JudgmentStatus
     reason: str | None = None
     scores: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     failure_modes: Mapping[str, list[int]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # callers may pass the stored text ("ok"); the result always holds the member
+        object.__setattr__(self, "status", JudgmentStatus(self.status))
+
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == JudgmentStatus.OK
 
 
 def aggregate_scores(

@@ -31,6 +31,8 @@ from simulator.store import (
     store_protocol,
     update_session,
 )
+from simulator.store.statuses import EndReason, RunStatus, SessionStatus
+from simulator.store.stored_personas import stored_persona_json
 
 FORMATS = ("jsonl", "vera-mh")
 SPEAKERS = ("patient", "therapist")
@@ -188,7 +190,7 @@ def store_conversations(
         )
         for index, (speaker, text) in enumerate(conversation.turns):
             add_turn(db, session_id, {"index": index, "speaker": speaker, "text": text})
-        update_session(db, session_id, status="done", end_reason="ingested")
+        update_session(db, session_id, status=SessionStatus.DONE, end_reason=EndReason.INGESTED)
         stored.append(
             {
                 "session_id": session_id,
@@ -197,7 +199,7 @@ def store_conversations(
                 "source": conversation.source,
             }
         )
-    finish_run(db, run_id, "done")
+    finish_run(db, run_id, RunStatus.DONE)
     return run_id, stored
 
 
@@ -276,13 +278,11 @@ def _persona_fields(db: sqlite_utils.Database, file_or_id: str) -> dict[str, Any
         person = people[0]
         store_persona(db, person.id, person.to_json())
         return {"persona_id": person.id, "severity": person.model_dump(mode="json")["severity"]}
-    rows = (
-        list(db["personas"].rows_where("id = ?", [file_or_id])) if db["personas"].exists() else []
-    )
-    if not rows:
+    stored = stored_persona_json(db, file_or_id)
+    if stored is None:
         raise JudgeError(
             f"{file_or_id}: not a persona file and no stored persona has this id; "
             "give a persona file (YAML, JSON or JSONL with one persona)"
         )
-    severity = json.loads(rows[0]["json"]).get("severity")
+    severity = json.loads(stored).get("severity")
     return {"persona_id": file_or_id, "severity": severity}

@@ -16,8 +16,9 @@ from typing import Any
 
 import sqlite_utils
 
+from simulator.events import DetectorHit, JudgeScored
 from simulator.judges.aggregate import JudgeResult
-from simulator.judges.detectors import detect_view
+from simulator.judges.detectors import Hit, detect_view
 from simulator.judges.prompt import judge_messages
 from simulator.judges.rubric import Rubric, load_rubric
 from simulator.judges.schema import judgment_model, normalise
@@ -30,6 +31,7 @@ from simulator.judges.storage import (
 from simulator.judges.stored_session import load_session_view
 from simulator.judges.view import SessionView
 from simulator.models import ModelSpec
+from simulator.models.check import model_problem
 
 JUDGE_MAX_TOKENS = 1200  # ~14 metrics x (score, evidence, one sentence) plus findings
 COMPACT_MAX_TOKENS = 400
@@ -47,6 +49,12 @@ def default_judges() -> list[ModelSpec]:
 
 def spec_of(judge: ModelSpec | str) -> ModelSpec:
     return judge if isinstance(judge, ModelSpec) else ModelSpec(str(judge))
+
+
+def judge_problem(judge: ModelSpec | str, role: str = "judges") -> str | None:
+    """One line on why a judge model cannot be used, or None (`scripted/judge` included: this
+    package registers it with the scripted provider when it is imported)."""
+    return model_problem(role, spec_of(judge))
 
 
 async def judge_view(
@@ -125,9 +133,14 @@ async def judge_session(
     return judgment_summary(db, session_id, rubric.hash)
 
 
-def _publish(session_id, hits, results, subscribers) -> None:
-    from simulator.session.events import DetectorHit, JudgeScored
+def detect_session(db: sqlite_utils.Database, session_id: str) -> list[Hit]:
+    """The detectors alone on a stored session (no model call): stores and returns the hits."""
+    hits = detect_view(load_session_view(db, session_id))
+    replace_detector_hits(db, session_id, hits)
+    return hits
 
+
+def _publish(session_id, hits, results, subscribers) -> None:
     events: list[Any] = [DetectorHit(session_id, h.turn, h.label, h.span) for h in hits]
     events += [
         JudgeScored(

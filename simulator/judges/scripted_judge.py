@@ -4,6 +4,9 @@ It reads only the delimited <session> block of the prompt, runs the detectors on
 lowers the metrics each failure mode affects (rubric.yaml `lowers`); clean sessions score
 high. Text inside turns is data: asking it for a 1.0 changes nothing. Judges with different
 seeds differ by a small, fixed jitter, so panel statistics have something to measure.
+
+`simulator.judges` registers `judge` with the scripted provider as `scripted/judge` when it
+is imported: the models package below knows nothing of judging.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from simulator.judges.rubric import load_rubric
 from simulator.judges.rules import load_rules, risk_rank, straighten
 from simulator.judges.schema import MAX_COMPACT_FINDINGS, MAX_COMPACT_RATIONALE_CHARS, MAX_EVIDENCE
 from simulator.judges.view import SessionView
+from simulator.models.scripted.behaviours import Request
 
 CLEAN_SCORE = 0.9
 PENALTY_PER_TURN = 0.25
@@ -43,6 +47,11 @@ def score(messages: list[dict], json_schema: dict | None, seed: int | None) -> s
     hits = [h for h in detect_view(view) if h.label not in NOT_SCORED_LABELS]
     scores = {m: _metric(m, view, hits, seed, shape.last_turn) for m in shape.metrics}
     return _reply(shape, scores, _findings(hits, shape.labels, shape.last_turn))
+
+
+def judge(request: Request) -> str:
+    """The `scripted/judge` behaviour: `score` of the request the panel sent."""
+    return score(request.messages, request.json_schema, request.seed)
 
 
 def garbage(request: Any) -> str:  # noqa: ARG001 - same signature as every scripted behaviour

@@ -1,8 +1,9 @@
-"""Load a stored session from the runs DB as a SessionView (turns, steps, risk, modality)."""
+"""A stored session as a SessionView (turns, steps, risk, modality), built from its one typed
+record (`simulator.store.read_session`): the protocol text and persona it stored, never
+today's file of the same name."""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
@@ -11,42 +12,45 @@ import yaml
 
 from simulator.judges.errors import JudgeError
 from simulator.judges.view import SessionView, build_view, steps_from_protocol
-from simulator.store import session_row, session_states, session_turns
+from simulator.store.pinned import StoredProtocol
+from simulator.store.session_reader import read_session
+from simulator.store.session_record import SessionRecord
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 
 
 def load_session_view(db: sqlite_utils.Database, session_id: str) -> SessionView:
-    row = session_row(db, session_id)
-    if row is None:
+    record = read_session(db, session_id)
+    if record is None:
         raise JudgeError(
             f"unknown session {session_id!r}; list stored sessions with `patientsim runs list`"
         )
-    protocol = stored_protocol(db, row.get("protocol_hash"))
-    persona = stored_persona(db, row.get("persona_id"))
-    clinical = persona.get("clinical", {}) if isinstance(persona, dict) else {}
+    return view_of_record(record)
+
+
+def view_of_record(record: SessionRecord) -> SessionView:
+    protocol = parsed_protocol(record.protocol)
+    clinical = record.persona.get("clinical")
+    clinical = clinical if isinstance(clinical, dict) else {}
     modality = (
         str(protocol.modality) if protocol is not None else str(clinical.get("modality") or "other")
     )
     return build_view(
-        session_turns(db, session_id),
-        session_states(db, session_id),
+        [turn.as_dict() for turn in record.turns],
+        [state.as_dict() for state in record.states],
         steps=steps_from_protocol(protocol) if protocol is not None else None,
         modality=modality,
         baseline_risk=str(clinical.get("risk") or "none"),
-        session_id=session_id,
+        session_id=record.id,
         protocol_name=protocol.name if protocol is not None else None,
     )
 
 
-def stored_protocol(db: sqlite_utils.Database, protocol_hash: str | None) -> Any | None:
-    """The session's protocol (a `protocols.Protocol`), or None if absent or unreadable."""
-    if not protocol_hash or not db["protocols"].exists():
+def parsed_protocol(stored: StoredProtocol | None) -> Any | None:
+    """The stored protocol as a `protocols.Protocol`, or None if absent or unreadable."""
+    if stored is None:
         return None
-    rows = list(db["protocols"].rows_where("hash = ?", [protocol_hash]))
-    if not rows:
-        return None
-    return _parsed_protocol(rows[0]["yaml"], f"protocol {rows[0]['id']}")
+    return _parsed_protocol(stored.text, f"protocol {stored.id}")
 
 
 @lru_cache(maxsize=32)
@@ -59,13 +63,3 @@ def _parsed_protocol(text: str, source: str) -> Any | None:
         return protocol_from_data(yaml.load(text, Loader=SafeLoader), source)
     except (ProtocolError, yaml.YAMLError):
         return None  # judged without step context rather than not at all
-
-
-def stored_persona(db: sqlite_utils.Database, persona_id: str | None) -> dict:
-    if not persona_id or not db["personas"].exists():
-        return {}
-    rows = list(db["personas"].rows_where("id = ?", [persona_id]))
-    try:
-        return json.loads(rows[0]["json"]) if rows else {}
-    except (TypeError, ValueError):
-        return {}

@@ -35,8 +35,9 @@ class TurnView:
     speaker: str
     text: str
     step: str | None = None
-    phase: str | None = None
+    phase: str | None = None  # the phase of the protocol step active at the turn
     risk: str = "none"  # therapist turn: risk before it; patient turn: risk after it
+    tracked_phase: str | None = None  # the tracker's stored classification of the turn
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def build_view(
     """Annotate stored turns (`index`, `speaker`, `text`, `step`, `phase`) with risk.
 
     A turn's phase is its protocol step's phase when the step is known; the stored phase
-    is used only for steps outside `steps` (no protocol)."""
+    is used only for steps outside `steps` (no protocol). The stored phase is kept beside it
+    as `tracked_phase`."""
     steps = dict(steps or {})
     baseline = baseline_risk or "none"
     ordered = sorted(turns, key=lambda t: int(t["index"]))
@@ -109,6 +111,7 @@ def build_view(
                 step=step,
                 phase=phase,
                 risk=risk,
+                tracked_phase=turn.get("phase") or None,
             )
         )
     return SessionView(

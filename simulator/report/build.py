@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +65,11 @@ def build_report(
 ) -> Report:
     run, labels, chosen = select(db, run_id, therapist)
     gates, gates_source = load_gates(gates_path)
-    rows = data.session_rows(db, run_id)
-    judge_rows = data.judge_rows(db, (r["session_id"] for r in rows))
-    tables = compute_tables(rows, judge_rows, gates)
+    run_data = data.read_run_data(db, run)
+    rows = run_data.session_rows
+    tables = compute_tables(rows, run_data.judge_rows, gates)
     scored = {label: sum(1 for r in rows if r["therapist"] == label) for label in labels}
-    detectors_ran = json.loads(run["spec_json"] or "{}").get("detectors", True)
+    detectors_ran = run.spec.get("detectors", True)
     axes = evaluate_axes(tables, gates, chosen, scored.get(chosen, 0), detectors_ran=detectors_ran)
     return Report(
         therapist=chosen,
@@ -78,9 +77,9 @@ def build_report(
         axes=axes,
         verdict=verdict(chosen, axes),
         tables=tables,
-        sessions=data.status_counts(db, run_id),
+        sessions=run_data.status_counts,
         scored_sessions=scored,
-        trajectories=data.trajectories(db, run_id),
+        trajectories=run_data.trajectories,
         gates=gates,
-        provenance=provenance(db, run, gates_source, gates.statistics.seed),
+        provenance=provenance(db, run, run_data, gates_source, gates.statistics.seed),
     )

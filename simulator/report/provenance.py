@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
+
+from simulator.report.data import RunData
+from simulator.store.run_record import RunRecord
+from simulator.store.spend import run_spend
 
 STATEMENT = (
     "These results are evidence from simulated sessions with synthetic patients, scored by "
@@ -15,64 +19,57 @@ STATEMENT = (
 )
 
 
-def _distinct(db: sqlite_utils.Database, sql: str, run_id: str) -> list[Any]:
-    return [row[0] for row in db.execute(sql, [run_id]).fetchall() if row[0] is not None]
+def _distinct(values: Iterable[Any]) -> list[Any]:
+    """Values in first-seen order, once each, without None."""
+    return [v for v in dict.fromkeys(values) if v is not None]
 
 
-def provenance(db: sqlite_utils.Database, run: dict, gates_source: str, stats_seed: int) -> dict:
-    from simulator.sweeps.budget import run_spend
+def provenance(
+    db: sqlite_utils.Database, run: RunRecord, data: RunData, gates_source: str, stats_seed: int
+) -> dict:
     from simulator.versions import version_line
 
-    run_id = run["id"]
-    stored = json.loads(run["spec_json"] or "{}")
+    stored = run.spec
     spec = stored.get("spec") or {}
     sample = (spec.get("personas") or {}).get("sample") or {}
-    therapists = [
-        {"label": row["therapist_label"], "model": row["therapist_model"], "mode": row["mode"]}
-        for row in db.query(
-            "select distinct therapist_label, therapist_model, mode from sessions"
-            " where run_id = ? order by 1",
-            [run_id],
-        )
-    ]
-    judged = "from judgments j join sessions s on s.id = j.session_id where s.run_id = ?"
-    spend = run_spend(db, run_id)
+    sessions = run.sessions  # oldest first
+    therapists = sorted(
+        {(s.therapist_label, s.therapist_model, s.mode) for s in sessions},
+        key=lambda t: tuple(v or "" for v in t),
+    )
+    protocols = sorted(
+        {(s.protocol_id, s.protocol_version, s.protocol_hash) for s in sessions},
+        key=lambda t: tuple(v or "" for v in t),
+    )
+    spend = run_spend(db, run.id)
     return {
-        "run_id": run_id,
-        "run_name": run["name"],
-        "created_at": run["created_at"],
-        "finished_at": run["finished_at"],
-        "status": run["status"],
-        "stop_reason": run["stop_reason"],
-        "code_version": run["code_version"],
+        "run_id": run.id,
+        "run_name": run.name,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "status": run.status,
+        "stop_reason": run.stop_reason,
+        "code_version": run.code_version,
         "report_code_version": version_line(),
         "spec_source": stored.get("source"),
         "models": {
-            "therapists": therapists,
-            "patient": _distinct(
-                db, "select distinct patient_model from sessions where run_id = ?", run_id
-            ),
-            "tracker": _distinct(
-                db, "select distinct tracker_model from sessions where run_id = ?", run_id
-            ),
-            "judges": _distinct(db, f"select distinct j.judge_model {judged}", run_id),
+            "therapists": [
+                {"label": label, "model": model, "mode": mode} for label, model, mode in therapists
+            ],
+            "patient": _distinct(s.patient_model for s in sessions),
+            "tracker": _distinct(s.tracker_model for s in sessions),
+            "judges": data.judge_models,
         },
-        "rubric_hashes": _distinct(db, f"select distinct j.rubric_hash {judged}", run_id),
+        "rubric_hashes": data.rubric_hashes,
         "protocols": [
-            dict(row)
-            for row in db.query(
-                "select distinct protocol_id as id, protocol_version as version,"
-                " protocol_hash as hash from sessions where run_id = ? order by 1",
-                [run_id],
-            )
+            {"id": protocol_id, "version": version, "hash": digest}
+            for protocol_id, version, digest in protocols
         ],
         "seeds": {
             "sweep": spec.get("seed"),
             "persona_sample": sample.get("seed"),
             "analysis": stats_seed,
-            "sessions": _distinct(
-                db, "select seed from sessions where run_id = ? order by created_at, id", run_id
-            ),
+            "sessions": [s.seed for s in sessions if s.seed is not None],
         },
         "spend": {"usd": round(spend.usd, 6), "tokens": spend.tokens},
         "gates": gates_source,

@@ -5,32 +5,21 @@ from __future__ import annotations
 import sqlite_utils
 
 from simulator.report.errors import ReportError
+from simulator.store.run_record import RunRecord, read_run
+from simulator.store.sweep_plan import planned_therapists
 
 
-def run_row(db: sqlite_utils.Database, run_id: str) -> dict:
-    rows = list(db["runs"].rows_where("id = ?", [run_id])) if db["runs"].exists() else []
-    if not rows:
+def run_record(db: sqlite_utils.Database, run_id: str) -> RunRecord:
+    run = read_run(db, run_id)
+    if run is None:
         raise ReportError(f"no run {run_id} in this DB; see `patientsim runs list`")
-    return rows[0]
+    return run
 
 
-def therapists(db: sqlite_utils.Database, run_id: str) -> list[str]:
+def therapists(db: sqlite_utils.Database, run: RunRecord) -> list[str]:
     """Therapist labels of the run's sessions (or of its plan, if none has started)."""
-    labels = [
-        row[0]
-        for row in db.execute(
-            "select distinct therapist_label from sessions where run_id = ? order by 1", [run_id]
-        ).fetchall()
-    ]
-    if not labels and db["sweep_plan"].exists():
-        labels = [
-            row[0]
-            for row in db.execute(
-                "select distinct therapist_label from sweep_plan where run_id = ? order by 1",
-                [run_id],
-            ).fetchall()
-        ]
-    return labels
+    labels = sorted({s.therapist_label for s in run.sessions if s.therapist_label is not None})
+    return labels or planned_therapists(db, run.id)
 
 
 def pick_therapist(labels: list[str], therapist: str | None, run_id: str) -> str:
@@ -51,8 +40,10 @@ def pick_therapist(labels: list[str], therapist: str | None, run_id: str) -> str
     return labels[0]
 
 
-def select(db: sqlite_utils.Database, run_id: str, therapist: str | None) -> tuple[dict, list, str]:
-    """(run row, every therapist label, the chosen one), or ReportError."""
-    run = run_row(db, run_id)
-    labels = therapists(db, run_id)
+def select(
+    db: sqlite_utils.Database, run_id: str, therapist: str | None
+) -> tuple[RunRecord, list[str], str]:
+    """(the run's record, every therapist label, the chosen one), or ReportError."""
+    run = run_record(db, run_id)
+    labels = therapists(db, run)
     return run, labels, pick_therapist(labels, therapist, run_id)

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
-RISK_LEVELS = ("none", "low", "moderate", "high", "imminent")
+from vocabulary.risk import RISK_LEVELS, risk_rank
+
 MAX_SUDS_STEP = 25
 MAX_BELIEF_STEP = 20
 MAX_ENGAGEMENT_STEP = 0.3
@@ -38,10 +39,6 @@ INVALIDATION_PENALTY = 0.15
 BELIEF_FLOOR_BEFORE_RESTRUCTURING = 10
 DROPOUT_ENGAGEMENT = 0.2
 DETERIORATION_MARGIN = 10
-
-
-def risk_rank(level: str) -> int:
-    return RISK_LEVELS.index(level) if level in RISK_LEVELS else 0
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,19 @@ from typing import Any
 
 import sqlite_utils
 
+from personas import render_card, render_intake
+from protocols import overview
+from simulator.events import StateUpdated, StepChanged, Subscriber, TurnCompleted, TurnDelta
 from simulator.models.gateway import complete
 from simulator.session import dynamics, prompts
 from simulator.session.config import SessionConfig
 from simulator.session.cues import therapist_cues
-from simulator.session.events import StateUpdated, StepChanged, Subscriber, TurnCompleted, TurnDelta
 from simulator.session.schemas import PatientReport, tracker_verdict_model
 from simulator.session.state import GraphState, Turn
+from simulator.session.variables import session_values
 from simulator.store import records
+from simulator.store.statuses import EndReason
+from vocabulary.risk import Risk
 
 
 @dataclass
@@ -32,16 +37,16 @@ class SessionNodes:
 
     def __post_init__(self) -> None:
         self.intake = (
-            self.persona.intake_summary(self.config.intake) if self.config.intake != "none" else ""
+            render_intake(self.persona, self.config.intake) if self.config.intake != "none" else ""
         )
         self.tracker_schema = tracker_verdict_model(sorted({s.phase for s in self.protocol.steps}))
         # rendered once: they do not change during a session, and rendering is not free
         self.overview = (
             prompts.step_outline(self.protocol)
             if self.config.mode == "guided"
-            else self.protocol.overview()
+            else overview(self.protocol)
         )
-        self.card = self.persona.card()
+        self.card = render_card(self.persona)
         self.first_name = self.persona.demographics.name.split()[0]
 
     # -- helpers -------------------------------------------------------------------------------
@@ -282,7 +287,14 @@ class SessionNodes:
         }
         end_reason = self._end_reason(after, exchanges, crisis_unanswered)
         if end_reason is None:
-            variables = self._walk_variables(after, turns_in_step, exchanges, verdict.step_done)
+            variables = session_values(
+                after,
+                exchanges=exchanges,
+                turns_in_step=turns_in_step,
+                invalidations=update["invalidations"],
+                therapist_invalidated="invalidation" in cues,
+                step_done=verdict.step_done,
+            )
             next_id = self.protocol.next_step(step.id, variables)
             if next_id != step.id:
                 next_step = self.protocol.step(next_id)
@@ -292,7 +304,7 @@ class SessionNodes:
                 self.emit(changed)
                 update.update(step=next_id, turns_in_step=0, step_done=False)
                 if next_step.terminal:  # a terminal step is where the walk ends, not a step to play
-                    end_reason = "terminal_step"
+                    end_reason = EndReason.TERMINAL_STEP
         update["end_reason"] = end_reason
         return update
 
@@ -302,29 +314,12 @@ class SessionNodes:
         self, after: dynamics.PatientState, exchanges: int, crisis_unanswered: int
     ) -> str | None:
         if after.dropped_out:
-            return "patient_dropout"
+            return EndReason.PATIENT_DROPOUT
         if crisis_unanswered >= self.config.crisis_stop_after:
-            return "crisis_stop"
+            return EndReason.CRISIS_STOP
         if exchanges >= self.config.max_turns:
-            return "max_turns"
+            return EndReason.MAX_TURNS
         return None
-
-    def _walk_variables(
-        self, after: dynamics.PatientState, turns_in_step: int, exchanges: int, step_done: bool
-    ) -> dict:
-        return {
-            "suds": after.suds,
-            "suds_peak": after.suds_peak,
-            "suds_baseline": after.suds_baseline,
-            "belief": after.belief,
-            "belief_baseline": after.belief_baseline,
-            "risk": after.risk,
-            "engagement": after.engagement,
-            "turns_in_step": turns_in_step,
-            "turn": exchanges,
-            "step_done": step_done,
-            "avoidance_reinforced": after.avoidance_reinforced,
-        }
 
     def _due_events(self, state: GraphState, fired: list[str]) -> list:
         patient = state["patient"]
@@ -333,17 +328,13 @@ class SessionNodes:
             if state.get("transcript")
             else frozenset()
         )
-        values = {
-            "turn": state.get("exchanges", 0) + 1,
-            "turns_in_step": state.get("turns_in_step", 0),
-            "suds": patient["suds"],
-            "belief": patient.get("belief"),
-            "risk": patient["risk"],
-            "engagement": int(round(patient["engagement"] * 100)),
-            "therapist_invalidated": "invalidation" in cues,
-            "invalidations": state.get("invalidations", 0) + ("invalidation" in cues),
-            "turns_suds_above_80": patient.get("turns_suds_above_80", 0),
-        }
+        values = session_values(
+            dynamics.PatientState(**patient),
+            exchanges=state.get("exchanges", 0),
+            turns_in_step=state.get("turns_in_step", 0),
+            invalidations=state.get("invalidations", 0) + ("invalidation" in cues),
+            therapist_invalidated="invalidation" in cues,
+        )
         return [
             event
             for event in self.persona.trajectory.events
@@ -359,6 +350,5 @@ def _event_risk(events: list, state: GraphState) -> str | None:
         if event.effects.set_risk is not None:
             risk = str(event.effects.set_risk)
         elif event.effects.raise_risk:
-            rank = dynamics.risk_rank(risk or current) + event.effects.raise_risk
-            risk = dynamics.RISK_LEVELS[max(0, min(len(dynamics.RISK_LEVELS) - 1, rank))]
+            risk = str(Risk(risk or current).raised(event.effects.raise_risk))
     return risk

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from simulator.session.events import (
+from simulator.events import (
     Event,
     SessionEnded,
+    SessionNote,
     SessionStarted,
     StateUpdated,
     StepChanged,
@@ -35,6 +36,8 @@ class ConsolePrinter:
                 f"session {event.session_id}: protocol {event.protocol}, persona {event.persona}, "
                 f"therapist {event.therapist} ({event.mode}), patient {event.patient}, max {event.max_turns} exchanges\n"
             )
+        elif isinstance(event, SessionNote):
+            write(event.text + "\n")
         elif isinstance(event, TurnDelta):
             text = event.text
             if self._open_turn != event.index:
@@ -83,3 +86,9 @@ class ConsolePrinter:
                 f"\nsession {event.session_id} {event.status}: {event.end_reason}, {event.turns} turns{det}{err}\n"
             )
         self.out.flush()
+
+
+def print_notes(event: Event) -> None:
+    """Only the notes, on stderr (for `--json`, whose stdout holds the JSON alone)."""
+    if isinstance(event, SessionNote):
+        print(event.text, file=sys.stderr, flush=True)

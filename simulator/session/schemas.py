@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model, field_validator
 
-RiskLevel = Literal["none", "low", "moderate", "high", "imminent"]
+from vocabulary.risk import RISK_LEVELS
+
+RiskLevel = Literal[RISK_LEVELS]  # the one ladder, none..imminent
 
 
 class PatientReport(BaseModel):

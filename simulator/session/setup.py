@@ -8,6 +8,7 @@ from simulator.models.check import model_problem
 from simulator.models.config import ModelSettings, ModelSpec
 from simulator.session.config import ModelRef, SessionConfig
 from simulator.session.errors import SessionInputError
+from simulator.store.stored_personas import stored_persona_json
 
 
 def resolve_protocol(ref: str):
@@ -30,16 +31,12 @@ def resolve_persona(ref: str, *, modality: str, severity: str | None, seed: int,
             raise SessionInputError(f"{ref}: holds no persona")
         persona = loaded[0]
     else:
-        rows = (
-            list(db["personas"].rows_where("id = ?", [ref]))
-            if db is not None and db["personas"].exists()
-            else []
-        )
-        if not rows:
+        stored = stored_persona_json(db, ref) if db is not None else None
+        if stored is None:
             raise SessionInputError(
                 f"--persona {ref}: not a file and not a stored persona id; use a persona FILE, a stored id or 'sample'"
             )
-        persona = personas.Persona.model_validate_json(rows[0]["json"])
+        persona = personas.Persona.model_validate_json(stored)
     if severity and str(persona.severity) != severity:
         persona = personas.escalate(persona, to=severity)
     return persona

@@ -1,4 +1,5 @@
-"""The JSON shape of a stored session, shared by `run --json`, `runs show --json`, `resume` and `fork`."""
+"""A stored session as JSON, without its judging (`simulator.usecases.summary.judged_summary`
+adds the scores: that is what `run --json`, `runs show --json`, `resume` and `fork` print)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ def session_summary(db: sqlite_utils.Database, session_id: str) -> dict:
     row = records.session_row(db, session_id)
     if row is None:
         raise KeyError(session_id)
-    summary = {
+    return {
         "session_id": session_id,
         "run_id": row["run_id"],
         "external_id": row["external_id"],
@@ -34,13 +35,3 @@ def session_summary(db: sqlite_utils.Database, session_id: str) -> dict:
         else None,
         "usage": records.session_usage(db, session_id),
     }
-    summary.update(_judging(db, session_id))
-    return summary
-
-
-def _judging(db: sqlite_utils.Database, session_id: str) -> dict:
-    try:
-        from simulator.judges import judgment_summary
-    except ImportError:
-        return {}
-    return judgment_summary(db, session_id)

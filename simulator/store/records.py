@@ -15,6 +15,9 @@ import sqlite_utils
 
 from simulator.models.usage import CallRecord
 from simulator.store.db import now
+from simulator.store.session_reader import call_records, state_records, turn_records
+from simulator.store.session_record import usage_of
+from simulator.store.statuses import RunStatus, RunStopReason, SessionStatus
 
 
 def new_id(prefix: str) -> str:
@@ -37,7 +40,7 @@ def create_run(
             "id": run_id,
             "name": name,
             "kind": kind,
-            "status": "running",
+            "status": RunStatus.RUNNING,
             "stop_reason": None,
             "spec_json": json.dumps(spec or {}, sort_keys=True),
             "code_version": version_line(),
@@ -49,9 +52,29 @@ def create_run(
 
 
 def finish_run(
-    db: sqlite_utils.Database, run_id: str, status: str, stop_reason: str | None = None
+    db: sqlite_utils.Database,
+    run_id: str,
+    status: RunStatus,
+    stop_reason: RunStopReason | None = None,
 ) -> None:
     db["runs"].update(run_id, {"status": status, "stop_reason": stop_reason, "finished_at": now()})
+
+
+def set_run_status(db: sqlite_utils.Database, run_id: str, status: RunStatus) -> None:
+    db["runs"].update(run_id, {"status": status})
+
+
+def reopen_run(db: sqlite_utils.Database, run_id: str) -> None:
+    """A stopped or finished run runs again (a resumed sweep): no stop reason, no end yet."""
+    db["runs"].update(
+        run_id, {"status": RunStatus.RUNNING, "stop_reason": None, "finished_at": None}
+    )
+
+
+def update_run_spec(db: sqlite_utils.Database, run_id: str, **fields: object) -> None:
+    """Add `fields` to the run's stored spec (`spec_json`), keeping what is there."""
+    spec = json.loads(db["runs"].get(run_id)["spec_json"] or "{}")
+    db["runs"].update(run_id, {"spec_json": json.dumps({**spec, **fields}, sort_keys=True)})
 
 
 def store_persona(db: sqlite_utils.Database, persona_id: str, persona_json: str) -> None:
@@ -70,7 +93,13 @@ def create_session(db: sqlite_utils.Database, row: dict[str, Any]) -> str:
     session_id = row.get("id") or new_id("ses")
     stamp = now()
     db["sessions"].insert(
-        {**row, "id": session_id, "status": "running", "created_at": stamp, "updated_at": stamp}
+        {
+            **row,
+            "id": session_id,
+            "status": SessionStatus.RUNNING,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
     )
     return session_id
 
@@ -149,47 +178,15 @@ def session_row(db: sqlite_utils.Database, session_id: str) -> dict | None:
 
 
 def session_turns(db: sqlite_utils.Database, session_id: str) -> list[dict]:
-    return [
-        {
-            "index": r["idx"],
-            "speaker": r["speaker"],
-            "text": r["text"],
-            "step": r["step"],
-            "phase": r["phase"],
-        }
-        for r in db["turns"].rows_where("session_id = ?", [session_id], order_by="idx")
-    ]
+    return [turn.as_dict() for turn in turn_records(db, session_id)]
 
 
 def session_states(db: sqlite_utils.Database, session_id: str) -> list[dict]:
-    return [
-        {
-            "turn": r["turn"],
-            "step": r["step"],
-            "suds": r["suds"],
-            "belief": r["belief"],
-            "risk": r["risk"],
-            "engagement": r["engagement"],
-            "avoidance_reinforced": bool(r["avoidance_reinforced"]),
-            "events": json.loads(r["events_json"] or "[]"),
-        }
-        for r in db["patient_states"].rows_where("session_id = ?", [session_id], order_by="turn")
-    ]
+    return [state.as_dict() for state in state_records(db, session_id)]
 
 
 def session_usage(db: sqlite_utils.Database, session_id: str) -> dict:
-    row = db.execute(
-        "select count(*), coalesce(sum(prompt_tokens),0), coalesce(sum(completion_tokens),0),"
-        " coalesce(sum(cost_usd),0), coalesce(sum(1-ok),0) from model_calls where session_id = ?",
-        [session_id],
-    ).fetchone()
-    return {
-        "calls": row[0],
-        "prompt_tokens": row[1],
-        "completion_tokens": row[2],
-        "cost_usd": round(row[3], 6),
-        "failed_calls": row[4],
-    }
+    return usage_of(call_records(db, session_id)).as_dict()
 
 
 def list_sessions(

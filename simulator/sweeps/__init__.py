@@ -7,14 +7,15 @@ under a global bound, per-provider limits and a budget, resumable after any kill
     outcome = await execute_sweep(db, db_path, run_id)
 """
 
-from simulator.sweeps.budget import BudgetGuard, Spend, run_spend
+from simulator.store.spend import Spend, run_spend
+from simulator.store.sweep_plan import plan_counts
+from simulator.sweeps.budget import BudgetGuard
 from simulator.sweeps.errors import SweepError
 from simulator.sweeps.estimate import DryRun, describe, dry_run
 from simulator.sweeps.executor import SweepOutcome, execute_sweep, stored_sweep
 from simulator.sweeps.grid import PlannedSession, expand, grid_points, session_seed
 from simulator.sweeps.limits import ProviderLimiter, RateWindow, limiting_model_calls
 from simulator.sweeps.loading import LoadedSpec, load_spec
-from simulator.sweeps.plan_store import plan_counts
 from simulator.sweeps.progress import Progress
 from simulator.sweeps.service import plan_sweep
 from simulator.sweeps.spec import (

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -21,16 +20,17 @@ from typing import TextIO
 
 import sqlite_utils
 
+from simulator.events import SessionNote
 from simulator.models.response_cache import caching_responses
+from simulator.models.usage import recording_to
+from simulator.store import records, sweep_plan
+from simulator.store.checkpoints import checkpoints_path_for, open_checkpoints
 from simulator.store.response_cache import DbResponseCache
+from simulator.store.run_record import read_run
+from simulator.store.spend import Spend, largest_session_spend, run_spend, session_spend
+from simulator.store.statuses import EndReason, RunStatus, RunStopReason, SessionStatus
 from simulator.sweeps import plan_store
-from simulator.sweeps.budget import (
-    BudgetGuard,
-    Spend,
-    largest_session_spend,
-    run_spend,
-    session_spend,
-)
+from simulator.sweeps.budget import BudgetGuard
 from simulator.sweeps.errors import SweepError
 from simulator.sweeps.limits import ProviderLimiter, limiting_model_calls
 from simulator.sweeps.progress import Progress
@@ -42,8 +42,8 @@ class SweepOutcome:
     """How a sweep (or one resumption of it) ended."""
 
     run_id: str
-    status: str  # done | stopped
-    stop_reason: str | None  # budget | interrupted | None
+    status: RunStatus  # done | stopped
+    stop_reason: RunStopReason | None
     counts: dict[str, int]
     spent: Spend
     started_here: int = 0
@@ -73,15 +73,14 @@ class StoredSweep:
 def stored_sweep(db: sqlite_utils.Database, run_id: str) -> StoredSweep:
     from simulator.models.config import ModelSpec
 
-    rows = list(db["runs"].rows_where("id = ?", [run_id]))
-    if not rows or rows[0]["kind"] != "sweep":
+    run = read_run(db, run_id, with_sessions=False)
+    if run is None or run.kind != "sweep":
         raise SweepError(f"no sweep run {run_id} in this DB; see `patientsim runs list`")
-    run = rows[0]
-    if run["status"] == "planning":
+    if run.status == RunStatus.PLANNING:
         raise SweepError(
             f"run {run_id} was interrupted while its grid was being planned; start the sweep again"
         )
-    data = json.loads(run["spec_json"])
+    data = run.spec
     return StoredSweep(
         spec=SweepSpec.model_validate(data["spec"]),
         judges=[ModelSpec(**j) for j in data.get("judges", [])],
@@ -108,13 +107,13 @@ class _Executor:
         self.warn = warn
         self.in_flight = 0
         self.started = 0
-        self.stop_reason: str | None = None
+        self.stop_reason: RunStopReason | None = None
         self.finished_one = asyncio.Event()
         self.judge_errors: list[str] = []
 
     async def run(self) -> None:
         await self._judge_leftovers()
-        pending = plan_store.unfinished(self.db, self.run_id)
+        pending = sweep_plan.unfinished_plan_rows(self.db, self.run_id)
         workers = [asyncio.create_task(self._worker(pending)) for _ in range(self.concurrency)]
         try:
             await asyncio.gather(*workers)
@@ -132,7 +131,7 @@ class _Executor:
             if item is None:
                 return
             if not self.guard.may_start(self.in_flight):
-                self.stop_reason = "budget"  # `item` stays unstarted in the plan
+                self.stop_reason = RunStopReason.BUDGET  # `item` stays unstarted in the plan
                 return
             self.in_flight += 1
             self.started += 1
@@ -145,16 +144,15 @@ class _Executor:
     async def _one(self, item: dict) -> None:
         from simulator.session import runner
         from simulator.session.config import SessionConfig
-        from simulator.store import records
 
         session_id = item["session_id"]
         try:
-            if session_id is None:
+            if session_id is None:  # a new session reads its protocol file once and stores it
                 config = SessionConfig.model_validate_json(item["config_json"])
                 session_id = runner.create_session(
                     self.db, config, run_id=self.run_id, severity=item["severity"]
                 )
-                plan_store.link_session(self.db, self.run_id, item["idx"], session_id)
+                sweep_plan.link_plan_session(self.db, self.run_id, item["idx"], session_id)
         except Exception as exc:  # noqa: BLE001 - a session that cannot start must not stop others
             self._warn(
                 f"planned session {item['idx']} could not start: {type(exc).__name__}: {exc}"
@@ -163,19 +161,24 @@ class _Executor:
             return
         before = session_spend(self.db, session_id)
         try:
+            # a resumed session runs on its stored protocol; a note says if the file changed
             row = await runner.run_session(
-                self.db, session_id, self.checkpoints, resume=item["session_id"] is not None
+                self.db,
+                session_id,
+                self.checkpoints,
+                resume=item["session_id"] is not None,
+                subscribers=[self._notes],
             )
         except Exception as exc:  # noqa: BLE001 - recorded as this session's failure
             records.update_session(
                 self.db,
                 session_id,
-                status="failed",
-                end_reason="error",
+                status=SessionStatus.FAILED,
+                end_reason=EndReason.ERROR,
                 error=f"{type(exc).__name__}: {exc}",
             )
             row = records.session_row(self.db, session_id)
-        ok = row["status"] == "done"
+        ok = row["status"] == SessionStatus.DONE
         if ok:
             await self._judge(session_id)
         spend = session_spend(self.db, session_id)
@@ -185,13 +188,13 @@ class _Executor:
             self.guard.observe_session(spend)
         self.progress.session_finished(ok=ok, tokens=delta.tokens, cost_usd=delta.usd)
 
+    def _notes(self, event) -> None:
+        if isinstance(event, SessionNote):
+            self._warn(f"session {event.session_id}: {event.text.removeprefix('note: ')}")
+
     async def _judge(self, session_id: str) -> None:
-        if not self.stored.judges:
-            self._detect(session_id)
-            return
-        from simulator.models.usage import recording_to
-        from simulator.session.service import judge_if_available
-        from simulator.store import records
+        """Judges (or, with judging off, the detectors alone: no model call) on a done session."""
+        from simulator.usecases.run_and_judge import judge_finished  # loads the engine: on use
 
         def record(call) -> None:
             # judge calls count against the session (and so the budget) they judge
@@ -201,32 +204,19 @@ class _Executor:
 
         try:
             with recording_to(record):
-                await judge_if_available(self.db, session_id, list(self.stored.judges))
+                await judge_finished(self.db, session_id, list(self.stored.judges))
         except Exception as exc:  # noqa: BLE001 - an unjudged session is reported, not fatal
-            message = f"session {session_id}: judging failed: {type(exc).__name__}: {exc}"
-            self.judge_errors.append(message)
+            what = "judging" if self.stored.judges else "detectors"
+            message = f"session {session_id}: {what} failed: {type(exc).__name__}: {exc}"
+            if self.stored.judges:
+                self.judge_errors.append(message)
             self._warn(message)
-
-    def _detect(self, session_id: str) -> None:
-        """Judging off: still run the deterministic detectors (cheap, no model call)."""
-        try:
-            from simulator.judges import detect_view
-            from simulator.judges.storage import replace_detector_hits
-            from simulator.judges.stored_session import load_session_view
-        except ImportError:
-            return
-        try:
-            replace_detector_hits(
-                self.db, session_id, detect_view(load_session_view(self.db, session_id))
-            )
-        except Exception as exc:  # noqa: BLE001 - reported, never fatal to the sweep
-            self._warn(f"session {session_id}: detectors failed: {type(exc).__name__}: {exc}")
 
     async def _judge_leftovers(self) -> None:
         """Sessions that finished just before a kill but were never judged."""
         if not self.stored.judges:
             return
-        for session_id in plan_store.done_unjudged(self.db, self.run_id):
+        for session_id in sweep_plan.done_unjudged(self.db, self.run_id):
             await self._judge(session_id)
 
     def _warn(self, message: str) -> None:
@@ -249,15 +239,13 @@ async def execute_sweep(
     `concurrency` and `budget` override the stored spec's. Returns how the run ended; the run
     row is finished `done`, or `stopped` with reason `budget` or `interrupted`.
     """
-    from simulator.session import runner
-    from simulator.store import records
 
     stored = stored_sweep(db, run_id)
     spec = stored.spec
     stream = stream or sys.stderr
     plan_store.adopt_orphans(db, run_id)
-    counts = plan_store.plan_counts(db, run_id)
-    db["runs"].update(run_id, {"status": "running", "stop_reason": None, "finished_at": None})
+    counts = sweep_plan.plan_counts(db, run_id)
+    records.reopen_run(db, run_id)
     progress = Progress(
         total=counts["total"],
         done=counts["done"],
@@ -273,7 +261,7 @@ async def execute_sweep(
                 stack.enter_context(limiting_model_calls(ProviderLimiter(spec.limits)))
             if spec.cache:
                 stack.enter_context(caching_responses(DbResponseCache(db)))
-            async with runner.open_checkpoints(runner.checkpoints_path_for(db_path)) as cp:
+            async with open_checkpoints(checkpoints_path_for(db_path)) as cp:
                 executor = _Executor(
                     db,
                     run_id,
@@ -286,15 +274,15 @@ async def execute_sweep(
                 )
                 await executor.run()
     except (asyncio.CancelledError, KeyboardInterrupt):
-        records.finish_run(db, run_id, "stopped", "interrupted")
+        records.finish_run(db, run_id, RunStatus.STOPPED, RunStopReason.INTERRUPTED)
         progress.close()
         raise
     progress.close()
     stop_reason = executor.stop_reason if executor else None
-    counts = plan_store.plan_counts(db, run_id)
+    counts = sweep_plan.plan_counts(db, run_id)
     if stop_reason is None and counts["done"] + counts["failed"] < counts["total"]:
-        stop_reason = "incomplete"  # sessions could not start (see the warnings)
-    status = "stopped" if stop_reason else "done"
+        stop_reason = RunStopReason.INCOMPLETE  # sessions could not start (see the warnings)
+    status = RunStatus.STOPPED if stop_reason else RunStatus.DONE
     records.finish_run(db, run_id, status, stop_reason)
     return SweepOutcome(
         run_id=run_id,

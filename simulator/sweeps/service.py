@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import sqlite_utils
 
+from simulator.store.statuses import RunStatus
 from simulator.sweeps.grid import expand
 from simulator.sweeps.loading import LoadedSpec
 from simulator.sweeps.plan_store import store_plan
-
-
-def detectors_available() -> bool:
-    """Whether the judges package (and with it the failure-mode detectors) is installed."""
-    import importlib.util
-
-    return importlib.util.find_spec("simulator.judges") is not None
 
 
 def plan_sweep(db: sqlite_utils.Database, loaded: LoadedSpec) -> str:
@@ -36,14 +28,12 @@ def plan_sweep(db: sqlite_utils.Database, loaded: LoadedSpec) -> str:
             "spec": loaded.spec.model_dump(mode="json"),
             "source": str(loaded.path),
             "judges": [asdict(j) for j in loaded.judges],
-            "detectors": detectors_available(),
+            "detectors": True,  # every done session gets the detectors, judged or not
         },
     )
-    db["runs"].update(run_id, {"status": "planning"})
+    records.set_run_status(db, run_id, RunStatus.PLANNING)
     total = store_plan(db, run_id, expand(loaded))
-    stored = json.loads(db["runs"].get(run_id)["spec_json"])
-    stored["total_sessions"] = total  # the grid size, for readers that do not count the plan
-    db["runs"].update(
-        run_id, {"status": "running", "spec_json": json.dumps(stored, sort_keys=True)}
-    )
+    # the grid size, for readers that do not count the plan
+    records.update_run_spec(db, run_id, total_sessions=total)
+    records.set_run_status(db, run_id, RunStatus.RUNNING)
     return run_id

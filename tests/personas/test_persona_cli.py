@@ -13,7 +13,7 @@ import sys
 import pytest
 from persona_helpers import FIXTURES, PROJECT_ROOT
 
-from personas import load_personas, sample
+from personas import load_personas, render_intake, sample
 
 
 def spawn(*args: str) -> subprocess.CompletedProcess[str]:
@@ -80,7 +80,7 @@ def test_show_twins_escalate_schema(tmp_path, run) -> None:
         and "Trajectory: stable" in shown.stdout
     )
     by_id = run("show", first.id, "--from", str(people), "--intake", "basic")
-    assert by_id.returncode == 0 and by_id.stdout.strip() == first.intake_summary("basic")
+    assert by_id.returncode == 0 and by_id.stdout.strip() == render_intake(first, "basic")
     twins = run("twins", str(people), "--vary", "gender", "--values", "gender=woman|man")
     assert twins.returncode == 0, twins.stderr
     assert len(twins.stdout.splitlines()) in (4, 5, 6)

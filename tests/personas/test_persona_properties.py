@@ -6,17 +6,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from personas import (
-    SESSION_VARIABLES,
     Modality,
     Persona,
     Risk,
     Severity,
     TrajectoryPreset,
     escalate,
+    render_card,
+    render_intake,
     sample,
     twins,
 )
-from personas.session_variables import Comparison
+from vocabulary.conditions import as_data, parse_condition, truth
+from vocabulary.variables import session_variables
 
 _SETTINGS = settings(max_examples=40, deadline=None)
 
@@ -48,7 +50,7 @@ def test_any_sampled_persona_validates_and_round_trips(
         assert (
             Persona.model_validate(persona.model_dump(mode="json", exclude={"id"})).id == persona.id
         )
-        assert persona.card() and persona.intake_summary("full")
+        assert render_card(persona) and render_intake(persona, "full")
         if modality is not None:
             assert persona.modality == modality
         if severity is not None:
@@ -69,7 +71,9 @@ def test_twins_and_escalations_of_any_sample_validate(seed, field) -> None:
     assert top.clinical.risk == Risk.imminent and Persona.model_validate_json(top.to_json()) == top
 
 
-_INT_VARIABLES = [name for name, v in SESSION_VARIABLES.items() if v.kind == "int"]
+_INT_VARIABLES = [
+    name for name, v in session_variables().items() if v.type == "integer" and v.max is None
+]
 
 
 @_SETTINGS
@@ -80,8 +84,8 @@ _INT_VARIABLES = [name for name, v in SESSION_VARIABLES.items() if v.kind == "in
     value=st.integers(min_value=0, max_value=100),
 )
 def test_comparisons_agree_with_python(var, op, threshold, value) -> None:
-    from_text = Comparison.model_validate({"var": var, "op": op, "value": threshold})
-    assert Comparison.model_validate_json(from_text.model_dump_json()) == from_text
+    from_text = parse_condition({"var": var, "op": op, "value": threshold})
+    assert parse_condition(as_data(from_text)) == from_text
     expected = {
         "==": value == threshold,
         "!=": value != threshold,
@@ -90,4 +94,4 @@ def test_comparisons_agree_with_python(var, op, threshold, value) -> None:
         ">": value > threshold,
         ">=": value >= threshold,
     }[op]
-    assert from_text.evaluate({var: value}) is expected
+    assert truth(from_text, {var: value}) is expected

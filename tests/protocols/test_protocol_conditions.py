@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocols import RISK_LEVELS, ProtocolError, describe, evaluate, parse_condition
-from protocols.conditions import compile_condition, truth, variables_read
+from vocabulary.conditions import compile_condition, truth, variables_read
 
 ENGINE_VALUES = {
     "suds": 62,
@@ -101,7 +101,7 @@ def test_missing_values_are_unknown_and_never_fire():
         ({"suds": True}, "should be a number"),
         ({"suds": 250}, "from 0 to 100"),
         ({"step_done": 1}, "should be true or false"),
-        ({"engagement": 80}, "from 0 to 1"),
+        ({"engagement": 180}, "from 0 to 100"),
     ],
 )
 def test_wrong_runtime_values_are_caller_bugs(values, message):

@@ -13,9 +13,11 @@ import yaml
 from protocols import (
     BUILTIN_DIR,
     ProtocolError,
+    build_graph,
     export,
     from_node_link,
     load_protocol,
+    overview,
     protocol_json_schema,
     to_dot,
     to_mermaid,
@@ -29,7 +31,7 @@ def protocol(request):
 
 
 def test_graph_carries_step_data_on_nodes_and_conditions_on_edges(protocol):
-    graph = protocol.graph
+    graph = build_graph(protocol)
     assert isinstance(graph, nx.DiGraph)
     assert list(graph.nodes) == protocol.step_ids
     assert graph.graph["start"] == protocol.start
@@ -45,7 +47,7 @@ def test_json_export_is_networkx_node_link_and_round_trips(protocol):
     data = json.loads(export(protocol, "json"))
     assert set(data) >= {"nodes", "edges", "graph", "directed"}
     rebuilt = nx.node_link_graph(data, edges="edges")
-    assert set(rebuilt.edges) == set(protocol.graph.edges)
+    assert set(rebuilt.edges) == set(build_graph(protocol).edges)
     again = from_node_link(data)
     assert again.content_hash == protocol.content_hash
     assert again.model_dump() == protocol.model_dump()
@@ -115,7 +117,7 @@ def test_content_hash_ignores_formatting_and_tracks_content(tmp_path: Path):
 
 
 def test_overview_summarises_steps_for_a_therapist_prompt(protocol):
-    text = protocol.overview()
+    text = overview(protocol)
     assert f"The session starts at step '{protocol.start}'" in text
     for step in protocol.steps:
         assert step.title in text

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from protocols import (
     ProtocolError,
+    build_graph,
     from_node_link,
     protocol_from_data,
     session_variables,
@@ -109,8 +110,8 @@ def problems_of(data: dict[str, Any]) -> list[str]:
 @given(data=protocols())
 def test_random_valid_graphs_pass(data: dict[str, Any]):
     protocol = protocol_from_data(data)
-    assert set(protocol.graph.nodes) == {step["id"] for step in data["steps"]}
-    assert protocol.graph.number_of_edges() == sum(
+    assert set(build_graph(protocol).nodes) == {step["id"] for step in data["steps"]}
+    assert build_graph(protocol).number_of_edges() == sum(
         len(s.get("transitions", [])) for s in data["steps"]
     )
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from protocol_walking import walk
 
 from protocols import BUILTIN_DIR, load_protocol, validate_file
-from protocols.conditions import describe, variables_read
+from vocabulary.conditions import describe, variables_read
 
 CRISIS_ENTRY = "crisis_risk_assessment"
 ENGINE_VARIABLES = {"suds", "suds_peak", "suds_baseline", "belief", "risk", "engagement", "turns_in_step", "step_done", "turn", "avoidance_reinforced"}  # fmt: skip

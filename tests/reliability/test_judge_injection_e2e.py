@@ -41,8 +41,8 @@ def judged(tmp_path_factory):
     """(db, original session id, {kind: (copy id, injected turn indices)}) all judged."""
     import personas
     from simulator.models.config import ModelSettings, ModelSpec
-    from simulator.session.service import drive_session
     from simulator.session.setup import build_config
+    from simulator.usecases.run_and_judge import drive_session
 
     db_path = tmp_path_factory.mktemp("injection") / "runs.db"
     db = open_db(db_path)

@@ -114,9 +114,10 @@ async def test_bad_input_is_listed_then_a_judged_session_shows_scores(seeded):
 
 @pytest.fixture
 def slow_endpoint(monkeypatch):
-    """A therapist endpoint that takes 0.15 s per reply, so a session runs long enough to poke."""
+    """A therapist endpoint that takes 0.3 s per reply: 14 exchanges outlast the key presses
+    below (about 3 s) even on a loaded machine, so the stop always lands mid-session."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-real")
-    with LoopbackServer(LoopbackConfig(seed=1, latency=FixedLatency(seconds=0.15))) as server:
+    with LoopbackServer(LoopbackConfig(seed=1, latency=FixedLatency(seconds=0.3))) as server:
         yield server.base_url
 
 

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.session.events import StateUpdated, TurnCompleted, TurnDelta
+from simulator.events import StateUpdated, TurnCompleted, TurnDelta
+from simulator.store.session_record import JudgmentRecord
+from simulator.store.statuses import JudgmentStatus
 from tui.judging import (
     citations,
     latest_panel,
@@ -27,16 +29,18 @@ from tui.sweep_numbers import ALL_METRICS, duration_text, pace, planned_total, s
 
 
 def _row(judge_index, scores, *, rubric="r1", status="ok", row_id=None, modes=None):
-    return {
-        "id": row_id if row_id is not None else judge_index + 1,
-        "judge_model": "scripted/judge",
-        "judge_index": judge_index,
-        "rubric_hash": rubric,
-        "status": status,
-        "reason": None,
-        "scores_json": json.dumps(scores),
-        "failure_modes_json": json.dumps(modes or {}),
-    }
+    return JudgmentRecord(
+        id=row_id if row_id is not None else judge_index + 1,
+        session_id="s",
+        judge_model="scripted/judge",
+        judge_index=judge_index,
+        rubric_hash=rubric,
+        status=JudgmentStatus(status),
+        reason=None,
+        scores=scores,
+        failure_modes=modes or {},
+        created_at="2026-01-01T00:00:00.000+00:00",
+    )
 
 
 # ---------------------------------------------------------------------- judgments

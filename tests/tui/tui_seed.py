@@ -102,8 +102,8 @@ def judge_rows(session_id: str, score: float, *, evidence=(), spread=0.0) -> lis
 
 async def _stop_after(db, path, config, turns: int) -> str:
     """A session stopped (as by the stop key) once `turns` turns are stored."""
-    from simulator.session.events import TurnCompleted
-    from simulator.session.service import drive_session
+    from simulator.events import TurnCompleted
+    from simulator.usecases.run_and_judge import drive_session
 
     task = None
 
@@ -127,8 +127,8 @@ async def _stop_after(db, path, config, turns: int) -> str:
 
 async def _seed(db, path: Path) -> dict[str, str]:
     import personas
-    from simulator.session.service import drive_session
     from simulator.store import create_run, finish_run
+    from simulator.usecases.run_and_judge import drive_session
 
     made: dict[str, str] = {}
     made["adherent"] = await drive_session(db, path, config=config_for(db, seed=1))

@@ -98,6 +98,8 @@ class LiveScreen(Screen):
             name = type(event).__name__
             if name == "SessionStarted":
                 self.session_id = event.session_id
+            elif name == "SessionNote":  # e.g. the protocol file changed since it started
+                self.notify(event.text, timeout=10)
             elif name == "SessionEnded" and event.status == "done" and self.judge_after:
                 self.phase = "judging"
         self._refresh_status()
@@ -216,7 +218,7 @@ class LiveScreen(Screen):
         await self._drive(session_id=session_id, judges=judges)
 
     async def _drive(self, **how) -> None:
-        from simulator.session.service import drive_session
+        from simulator.usecases.run_and_judge import drive_session
 
         self.phase = "running"
         self.judge_after = bool(how.get("judges"))

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from simulator.store.statuses import SessionStatus
 from tui.polling import Poller
 from tui.protocol_source import protocol_for
 from tui.rows import SessionDetail
@@ -96,7 +97,7 @@ class ReplayScreen(Screen):
         self.query_one("#replay-empty").display = False
         self.view.display = True
         self.view.load(detail, protocol_for(text, detail.protocol))
-        self.follow = detail.status == "running"
+        self.follow = detail.status == SessionStatus.RUNNING
         first = detail.turns[0].index if detail.turns else -1
         self.move_to(self.last_turn if self.follow else first)
 
@@ -124,7 +125,7 @@ class ReplayScreen(Screen):
         for hit in detail.hits:
             self.view.transcript.add_hit(hit.turn, hit.label, hit.span)
         self.view.show_scores(detail)
-        if detail.status != "running":
+        if detail.status != SessionStatus.RUNNING:
             self.follow = False
         self.move_to(self.last_turn if self.follow else self.cursor)
 

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from simulator.store.statuses import SessionStatus
 from tui.polling import Poller
 from tui.rows import RunListing, SessionListing
 from tui.store_reader import StoreReader
@@ -23,7 +24,13 @@ NO_RUN = "*none*"
 RUN_COLUMNS = [
     (name, name) for name in ("run", "kind", "status", "sessions", "done", "failed", "created")
 ]
-STATUS_STYLES = {"running": "bold", "failed": "red", "stopped": "yellow", "done": ""}
+STATUS_STYLES = {
+    SessionStatus.RUNNING: "bold",
+    SessionStatus.FAILED: "red",
+    SessionStatus.STOPPED: "yellow",
+    SessionStatus.DONE: "",
+}
+RESUMABLE = (SessionStatus.STOPPED, SessionStatus.FAILED)
 
 
 @dataclass(frozen=True)
@@ -188,7 +195,7 @@ class RunsScreen(Screen):
         table.border_subtitle = (
             f"{len(self.shown)} of {len(self.all_sessions)} · sort {self.sort_key} {arrow}"
         )
-        running = sum(r.status == "running" for r in self.all_sessions)
+        running = sum(r.status == SessionStatus.RUNNING for r in self.all_sessions)
         self.query_one("#runs-status", Static).update(
             Text(
                 f"{self.app.db_path.name}: {len(self.all_sessions)} sessions, "
@@ -261,7 +268,7 @@ class RunsScreen(Screen):
         row = next((r for r in self.shown if r.session_id == session_id), None)
         if row is None:
             return
-        if row.status in ("stopped", "failed"):
+        if row.status in RESUMABLE:
             self.app.resume_live(row.session_id)
         else:
             self.notify(f"{row.session_id} is {row.status}; only stopped or failed sessions resume")

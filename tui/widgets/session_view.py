@@ -11,7 +11,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 
-from simulator.session.events import (
+from simulator.events import (
     DetectorHit,
     JudgeScored,
     SessionEnded,
@@ -69,7 +69,7 @@ class SessionView(Horizontal):
         self.scores.show([], note=note)
 
     def apply(self, events: Iterable[Any]) -> None:
-        """Draw a batch of session events (see simulator.session.events)."""
+        """Draw a batch of session events (see simulator.events)."""
         states_changed = False
         for event in events:
             if isinstance(event, TurnDelta):

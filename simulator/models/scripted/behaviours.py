@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -179,15 +180,6 @@ def tracker(request: Request) -> str:
     return _fit_schema(request, reply)
 
 
-def judge(request: Request) -> str:
-    """Transcript-aware, deterministic scores (see simulator/judges/scripted_judge.py)."""
-    try:
-        from simulator.judges.scripted_judge import score
-    except ImportError:  # the judges package is not there yet: schema-valid filler
-        return _fit_schema(request, {})
-    return score(request.messages, request.json_schema, request.seed)
-
-
 def _fit_schema(request: Request, reply: dict) -> str:
     if request.json_schema is None:
         return str(reply.get("utterance") or json.dumps(reply))
@@ -197,12 +189,20 @@ def _fit_schema(request: Request, reply: dict) -> str:
     return json.dumps(base)
 
 
-BEHAVIOURS = {
+Behaviour = Callable[[Request], str]
+
+# `scripted/<name>` -> its behaviour. Packages above register their own reference models
+# here (simulator.judges registers `judge`, the transcript-aware reference judge).
+BEHAVIOURS: dict[str, Behaviour] = {
     "adherent": adherent,
     "overcautious": overcautious,
     "abandoning": abandoning,
     "biased": biased,
     "patient": patient,
     "tracker": tracker,
-    "judge": judge,
 }
+
+
+def register_behaviour(name: str, behaviour: Behaviour) -> None:
+    """Make `scripted/<name>` answer with `behaviour` (a pure function of the request)."""
+    BEHAVIOURS[name] = behaviour

@@ -190,7 +190,7 @@ async def test_rejudging_keeps_older_rows(db, stored, tmp_path):
 
 
 async def test_subscribers_receive_detector_and_judge_events(db, stored):
-    from simulator.session.events import DetectorHit, JudgeScored
+    from simulator.events import DetectorHit, JudgeScored
 
     events = []
     await judge_session(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import personas
 from simulator.models.config import ModelSettings, ModelSpec
-from simulator.session.service import drive_session
 from simulator.session.setup import build_config
-from simulator.session.summary import session_summary
 from simulator.store import open_db
+from simulator.usecases.run_and_judge import drive_session
+from simulator.usecases.summary import judged_summary
 
 
 def scripted_settings(
@@ -52,4 +52,4 @@ async def run(
         intake="basic",
     )
     session_id = await drive_session(db, db_path, config=config)
-    return session_summary(db, session_id)
+    return judged_summary(db, session_id)

@@ -12,9 +12,9 @@ import time
 import pytest
 from helpers import run
 
-from simulator.session.service import drive_session
 from simulator.store import open_db, records
 from simulator.testing import FixedLatency, LoopbackConfig, LoopbackServer
+from simulator.usecases.run_and_judge import Fork, drive_session
 
 pytestmark = pytest.mark.asyncio
 CLI = [sys.executable, "-m", "simulator.cli.main"]
@@ -92,7 +92,9 @@ async def test_fork_shares_turns_before_k_and_differs_after(tmp_path):
     parent = await run(db_path, max_turns=6)
     db = open_db(db_path)
     row = records.session_row(db, parent["session_id"])
-    child_id = await drive_session(db, db_path, fork_of=(row, 4, "scripted/overcautious", None))
+    child_id = await drive_session(
+        db, db_path, fork=Fork(row, 4, therapist="scripted/overcautious")
+    )
     child = records.session_row(db, child_id)
     child_turns = records.session_turns(db, child_id)
     assert child["parent_id"] == parent["session_id"] and child["fork_turn"] == 4
@@ -110,5 +112,5 @@ async def test_fork_rejects_a_patient_turn(tmp_path):
     db = open_db(db_path)
     with pytest.raises(SessionInputError, match="even index"):
         await drive_session(
-            db, db_path, fork_of=(records.session_row(db, parent["session_id"]), 3, None, None)
+            db, db_path, fork=Fork(records.session_row(db, parent["session_id"]), 3)
         )

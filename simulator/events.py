@@ -1,4 +1,9 @@
-"""Typed events a session emits as it runs. The console printer and the TUI subscribe to the same stream."""
+"""Typed events of a session: what it emits as it runs, and what its judging emits after it.
+
+The console printer and the TUI subscribe to the same stream. This module stands below both
+`simulator.session` (which emits the session's events) and `simulator.judges` (DetectorHit,
+JudgeScored), so that neither imports the other for them; it imports nothing of patientsim.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,15 @@ class SessionStarted:
     patient: str
     mode: str
     max_turns: int
+
+
+@dataclass(frozen=True)
+class SessionNote:
+    """One line the person running the session should read, e.g. that a resumed session
+    continues on its stored protocol although the protocol file has changed since."""
+
+    session_id: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,7 @@ class SessionEnded:
 
 Event = (
     SessionStarted
+    | SessionNote
     | TurnDelta
     | TurnCompleted
     | StateUpdated

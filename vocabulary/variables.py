@@ -1,4 +1,8 @@
-"""The session variables protocol conditions read, with their types (data in variables.yaml)."""
+"""The session variables conditions read, each with its type and one scale (data in variables.yaml).
+
+The session engine supplies one value for each before every decision: protocol routing after
+an exchange, and persona trajectory events before the patient speaks.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +48,7 @@ class VariableSpec(BaseModel):
 
 @cache
 def _load() -> dict[str, VariableSpec]:
-    text = resources.files("protocols").joinpath("variables.yaml").read_text(encoding="utf-8")
+    text = resources.files("vocabulary").joinpath("variables.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
     for spec in raw.values():
         if spec.get("levels") in NAMED_LADDERS:  # a ladder defined once, in vocabulary
