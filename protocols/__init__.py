@@ -14,6 +14,7 @@ from protocols.loading import (
     ProtocolEntry,
     list_protocols,
     load_protocol,
+    protocol_from_text,
     resolve_protocol,
 )
 from protocols.model import Measure, Phase, Protocol, Step, Transition
@@ -56,6 +57,7 @@ __all__ = [
     "overview",
     "parse_condition",
     "protocol_from_data",
+    "protocol_from_text",
     "protocol_json_schema",
     "resolve_protocol",
     "session_variables",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -10,8 +11,8 @@ from pathlib import Path
 
 from protocols.errors import ProtocolError
 from protocols.model import Protocol
-from protocols.node_link import load_node_link_file
-from protocols.validation import check_file
+from protocols.node_link import from_node_link, load_node_link_file
+from protocols.validation import check_file, check_text
 
 BUILTIN_DIR = Path(__file__).parent / "library"
 PROTOCOLS_ENV = "PATIENTSIM_PROTOCOLS"
@@ -70,6 +71,24 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> Protocol:
     if path.endswith(".json"):
         return load_node_link_file(path)
     protocol, problems = check_file(path)
+    if protocol is None:
+        raise ProtocolError(problems)
+    return protocol
+
+
+def protocol_from_text(text: str, source: str = "<text>") -> Protocol:
+    """A protocol from its text as stored or written: protocol YAML, or node-link JSON (what
+    `protocols export --format json` writes). Raises ProtocolError naming every problem."""
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProtocolError(f"{source}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise ProtocolError(f"{source}:1: the JSON is nested too deeply") from None
+        if isinstance(data, dict) and "nodes" in data:
+            return from_node_link(data, source)
+    protocol, problems = check_text(text, source)
     if protocol is None:
         raise ProtocolError(problems)
     return protocol

@@ -8,15 +8,12 @@ from functools import lru_cache
 from typing import Any
 
 import sqlite_utils
-import yaml
 
 from simulator.judges.errors import JudgeError
 from simulator.judges.view import SessionView, build_view, steps_from_protocol
 from simulator.store.pinned import StoredProtocol
 from simulator.store.session_reader import read_session
 from simulator.store.session_record import SessionRecord
-
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 
 
 def load_session_view(db: sqlite_utils.Database, session_id: str) -> SessionView:
@@ -57,9 +54,9 @@ def parsed_protocol(stored: StoredProtocol | None) -> Any | None:
 def _parsed_protocol(text: str, source: str) -> Any | None:
     """Parsing and validating a protocol takes ~0.1 s and a sweep's sessions share a few
     protocols; Protocol is frozen, so one parsed copy per stored text is shared."""
-    from protocols import ProtocolError, protocol_from_data
+    from protocols import ProtocolError, protocol_from_text
 
     try:
-        return protocol_from_data(yaml.load(text, Loader=SafeLoader), source)
-    except (ProtocolError, yaml.YAMLError):
+        return protocol_from_text(text, source)
+    except ProtocolError:
         return None  # judged without step context rather than not at all

@@ -58,12 +58,12 @@ def parse(stored: StoredProtocol):
 
 @lru_cache(maxsize=32)
 def _parsed(text: str, source: str):
-    from protocols import check_text
+    from protocols import ProtocolError, protocol_from_text
 
-    protocol, problems = check_text(text, source)
-    if protocol is None:
-        raise SessionInputError(problems)
-    return protocol
+    try:
+        return protocol_from_text(text, source)
+    except ProtocolError as exc:
+        raise SessionInputError(exc.problems) from None
 
 
 def drift_note(ref: str, stored: StoredProtocol) -> str | None:

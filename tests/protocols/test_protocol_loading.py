@@ -97,3 +97,16 @@ def test_protocols_are_immutable():
     with pytest.raises(ValueError):
         protocol.start = "close"  # type: ignore[misc]
     assert protocol_from_data(protocol.model_dump()).content_hash == protocol.content_hash
+
+
+def test_stored_text_in_either_written_form_gives_the_same_protocol():
+    import json
+
+    from protocols import ProtocolError, load_protocol, protocol_from_text, to_node_link
+
+    pe = load_protocol("pe")
+    from_yaml = protocol_from_text(pe.source.read_text(encoding="utf-8"), "pe.yaml")
+    from_json = protocol_from_text(json.dumps(to_node_link(pe)), "pe.json")
+    assert from_yaml.content_hash == from_json.content_hash == pe.content_hash
+    with pytest.raises(ProtocolError, match=r"^stored:1: "):
+        protocol_from_text('{"nodes": [', "stored")
