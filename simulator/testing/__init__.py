@@ -1,33 +1,30 @@
 """Test doubles that talk over real sockets: an OpenAI-compatible loopback model server.
 
 The CLI lives in `simulator.testing.loopback_server` (`python -m ...`); it is not imported
-here so that running it as a module does not import it twice.
+here so that running it as a module does not import it twice. Names load on first use: the
+scripted models need only `schema_instance`, not the server.
 """
 
-from simulator.testing.loopback_app import AsyncLoopbackServer
-from simulator.testing.loopback_config import (
-    FaultShares,
-    FixedLatency,
-    LognormalLatency,
-    LoopbackConfig,
-    UniformLatency,
-)
-from simulator.testing.loopback_process import LoopbackProcess
-from simulator.testing.loopback_stats import Outcome, ServerStats
-from simulator.testing.loopback_thread import LoopbackServer
-from simulator.testing.schema_instance import schema_instance, schema_violation
+from importlib import import_module
 
-__all__ = [
-    "AsyncLoopbackServer",
-    "FaultShares",
-    "FixedLatency",
-    "LognormalLatency",
-    "LoopbackConfig",
-    "LoopbackProcess",
-    "LoopbackServer",
-    "Outcome",
-    "ServerStats",
-    "UniformLatency",
-    "schema_instance",
-    "schema_violation",
-]
+_HOMES = {
+    "AsyncLoopbackServer": "loopback_app",
+    "FaultShares": "loopback_config",
+    "FixedLatency": "loopback_config",
+    "LognormalLatency": "loopback_config",
+    "LoopbackConfig": "loopback_config",
+    "UniformLatency": "loopback_config",
+    "LoopbackProcess": "loopback_process",
+    "Outcome": "loopback_stats",
+    "ServerStats": "loopback_stats",
+    "LoopbackServer": "loopback_thread",
+    "schema_instance": "schema_instance",
+    "schema_violation": "schema_instance",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'simulator.testing' has no attribute {name!r}")
+    return getattr(import_module(f"simulator.testing.{_HOMES[name]}"), name)
