@@ -7,6 +7,11 @@ scripted models need only `schema_instance`, not the server.
 
 from importlib import import_module
 
+# Imported here, not on demand: the function shares its module's name, and a submodule
+# imported later would otherwise shadow a lazily found function of the same name.
+from simulator.testing.schema_instance import schema_instance as schema_instance
+from simulator.testing.schema_instance import schema_violation as schema_violation
+
 _HOMES = {
     "AsyncLoopbackServer": "loopback_app",
     "FaultShares": "loopback_config",
@@ -18,10 +23,8 @@ _HOMES = {
     "Outcome": "loopback_stats",
     "ServerStats": "loopback_stats",
     "LoopbackServer": "loopback_thread",
-    "schema_instance": "schema_instance",
-    "schema_violation": "schema_instance",
 }
-__all__ = sorted(_HOMES)
+__all__ = sorted([*_HOMES, "schema_instance", "schema_violation"])
 
 
 def __getattr__(name: str):
