@@ -19,6 +19,15 @@ from simulator.models.request_gate import current_gate
 from simulator.models.response_cache import CachedResponse, active_cache, cache_key
 from simulator.models.usage import record_attempt
 
+
+class EmptyReply(Exception):
+    """A reply with no text: a failed attempt (retried like a 5xx), never a stored turn."""
+
+    def __init__(self, usage: dict):
+        super().__init__("the model returned no text (null or empty content)")
+        self.usage = usage  # the empty reply may still have been billed
+
+
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 20.0
 
@@ -44,6 +53,7 @@ async def complete_remote(
         ll.APIConnectionError,
         ll.BadGatewayError,
         json.JSONDecodeError,
+        EmptyReply,
     )
     kwargs = dict(request)
     # litellm's own default is 6,000 s: a server that never answers would stall a sweep
@@ -56,8 +66,12 @@ async def complete_remote(
             gate = current_gate()
             async with gate(spec.provider) if gate else nullcontext():
                 text, usage = await _one_attempt(ll, kwargs, on_delta)
+                if not text.strip():
+                    raise EmptyReply(usage)
         except transient as exc:
-            record_attempt(spec, call, started, attempt, error=exc)
+            record_attempt(
+                spec, call, started, attempt, usage=getattr(exc, "usage", None), error=exc
+            )
             if attempt == max_attempts:
                 raise ModelError(
                     call.role, spec.model, f"gave up after {attempt} attempts: {short_error(exc)}"

@@ -178,6 +178,33 @@ async def test_a_server_that_never_answers_costs_one_timeout_per_attempt(monkeyp
     assert all(400 <= r.latency_ms < 5000 for r in sink.records)
 
 
+async def test_a_null_or_empty_reply_is_a_failed_attempt_never_text(monkeypatch):
+    monkeypatch.setattr("simulator.models.remote.BACKOFF_BASE_S", 0.01)
+    replies = iter([("", {"prompt_tokens": 5}), ("   ", {}), ("Hello.", {"prompt_tokens": 5})])
+
+    async def fake_attempt(ll, kwargs, on_delta):
+        return next(replies)
+
+    monkeypatch.setattr("simulator.models.remote._one_attempt", fake_attempt)
+    with _server() as server:
+        sink = MemorySink()
+        with recording_to(sink):
+            text = await complete(
+                "therapist", [{"role": "user", "content": "hi"}], **_base(server, monkeypatch)
+            )
+        assert text == "Hello."
+        assert [r.ok for r in sink.records] == [False, False, True]
+        assert "EmptyReply" in sink.records[0].error and sink.records[0].prompt_tokens == 5
+        replies = iter([("", {})] * 3)
+        with pytest.raises(ModelError, match="no text"):
+            await complete(
+                "therapist",
+                [{"role": "user", "content": "hi"}],
+                max_attempts=3,
+                **_base(server, monkeypatch),
+            )
+
+
 def _base(server, monkeypatch) -> dict:
     from simulator.models.config import ModelSpec
 
