@@ -22,6 +22,7 @@ from simulator.cli import (
     tui_cmd,
 )
 from simulator.cli.errors import INPUT_ERROR_EXIT, report_problems
+from simulator.cli.signals import INTERRUPTED_EXIT, exit_code_of, stop_on_sigterm
 from vocabulary.errors import InputProblem
 
 app = typer.Typer(
@@ -80,18 +81,19 @@ def _click_error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[Ba
 
 
 def main() -> None:
+    stop_on_sigterm()
     try:
         # standalone_mode=False returns the exit code instead of exiting, so that
         # input errors raised by commands can be reported here in one place.
         exit_code = app(standalone_mode=False)
     except typer.Exit as stop:
-        sys.exit(stop.exit_code)
+        sys.exit(exit_code_of(stop.exit_code))
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(exit_code_of(INTERRUPTED_EXIT))
     except Exception as exc:  # noqa: BLE001 - sorted into usage errors, input errors and bugs below
         abort, usage_error = _click_error_types()
         if isinstance(exc, abort):
-            sys.exit(130)
+            sys.exit(exit_code_of(INTERRUPTED_EXIT))
         if isinstance(exc, usage_error):  # a bad flag or value: click's own one-line message
             exc.show()
             sys.exit(INPUT_ERROR_EXIT)
@@ -99,7 +101,7 @@ def main() -> None:
             report_problems(getattr(exc, "problems", [str(exc)]))
             sys.exit(INPUT_ERROR_EXIT)
         raise
-    sys.exit(exit_code if isinstance(exit_code, int) else 0)
+    sys.exit(exit_code_of(exit_code) if isinstance(exit_code, int) else 0)
 
 
 if __name__ == "__main__":
