@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from simulator.judges.normalise import fold
 from simulator.judges.rules import DetectorRules, Rule, load_rules, risk_rank, straighten
 from simulator.judges.view import SessionView, StepInfo, TurnView, build_view, steps_from_protocol
 
@@ -88,7 +89,7 @@ def _conditions_hold(view: SessionView, turn: TurnView, rule: Rule, rules: Detec
     if when.after_patient is not None:
         earlier = [t for t in view.turns if t.speaker == "patient" and t.index < turn.index]
         pattern = rules.sets[when.after_patient]
-        if not any(pattern.search(straighten(t.text)) for t in earlier[-when.lookback :]):
+        if not any(_search(pattern, t.text) for t in earlier[-when.lookback :]):
             return False
     return True
 
@@ -96,12 +97,24 @@ def _conditions_hold(view: SessionView, turn: TurnView, rule: Rule, rules: Detec
 def _pattern_hit(view: SessionView, turn: TurnView, rule: Rule, rules: DetectorRules) -> Hit | None:
     if not _speaks(turn, rule) or not _conditions_hold(view, turn, rule, rules):
         return None
-    match = rule.regex.search(straighten(turn.text))
-    if match is None:
+    found = _search(rule.regex, turn.text)
+    if found is None:
         return None
-    if rule.when.position == "opening" and match.start() > rules.opening_chars:
+    span, start = found
+    if rule.when.position == "opening" and start > rules.opening_chars:
         return None
-    return Hit(turn.index, rule.label, turn.text[match.start() : match.end()], rule.id)
+    return Hit(turn.index, rule.label, span, rule.id)
+
+
+def _search(regex: re.Pattern, text: str) -> tuple[str, int] | None:
+    """(matched span, its start) in the text as written, else in the text as a reader sees
+    it (lookalike letters, fullwidth forms and zero-width splits folded away)."""
+    match = regex.search(straighten(text))
+    if match is not None:  # same length as `text`: the span is the writer's own words
+        return text[match.start() : match.end()], match.start()
+    folded = fold(text)
+    match = regex.search(folded)
+    return (folded[match.start() : match.end()], match.start()) if match is not None else None
 
 
 def _stalled_hits(view: SessionView, rule: Rule, rules: DetectorRules) -> list[Hit]:
@@ -135,10 +148,10 @@ def _step_runs(turns: list[TurnView]) -> list[tuple[str, list[TurnView]]]:
 
 
 def _off_task_span(turn: TurnView, step: StepInfo | None, rule: Rule) -> str | None:
+    found = _search(rule.regex, turn.text)
+    if found is not None:
+        return found[0]
     text = straighten(turn.text)
-    match = rule.regex.search(text)
-    if match is not None:
-        return turn.text[match.start() : match.end()]
     if step is None or not step.goal:
         return None
     words = set(_CONTENT_WORD.findall(text.lower()))

@@ -15,6 +15,7 @@ from importlib import resources
 
 import yaml
 
+from simulator.judges.normalise import fold
 from simulator.judges.rubric import Metric, Rubric
 from simulator.judges.view import SessionView, StepInfo, TurnView
 
@@ -65,8 +66,9 @@ def _metric_line(metric: Metric) -> str:
 
 
 def clean(text: str) -> str:
-    """One line, no angle brackets: turn text can never break the delimited structure."""
-    return " ".join(str(text).split()).replace("<", "\u2039").replace(">", "\u203a")
+    """One line, no angle brackets (fullwidth and other lookalike forms folded first): turn
+    text can never break the delimited structure."""
+    return " ".join(fold(str(text)).split()).replace("<", "\u2039").replace(">", "\u203a")
 
 
 def render_session_data(view: SessionView) -> str:
