@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,23 @@ def open_store(db: Path | None, *, create: bool = True):
         return open_db(path, create=create), path
     except NotOurDatabase as exc:
         raise UserInputError(exc.problems) from exc
+
+
+def ensure_out_dir(out: Path, option: str = "--out") -> None:
+    """Create the output folder now, so a bad path fails before any work, not after it."""
+    from simulator.cli.errors import UserInputError
+
+    if out.exists() and not out.is_dir():
+        raise UserInputError(f"{option} {out}: a file, not a folder; give a folder to write into")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(
+            f"{option} {out}: cannot create the folder ({exc.strerror or exc}); "
+            "give a writable folder"
+        ) from exc
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UserInputError(f"{option} {out}: folder is not writable; give a writable folder")
 
 
 def print_json(data) -> None:

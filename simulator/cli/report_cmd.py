@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from simulator.cli.common import DB_OPTION, open_store, print_json
+from simulator.cli.common import DB_OPTION, ensure_out_dir, open_store, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -44,6 +44,8 @@ def report(
     store, path = open_store(db, create=False)
     try:
         select(store, run_id, therapist)  # cheap checks first: no statistics loaded for a typo
+        if out is not None:
+            ensure_out_dir(out)
         from simulator.report import build_report, write_report
 
         built = build_report(store, run_id, therapist=therapist, gates_path=gates)
@@ -54,7 +56,11 @@ def report(
         if out is None:
             return
     target = out or path.parent / "reports" / run_id
-    written = write_report(built, target)
+    try:
+        written = write_report(built, target)
+    except OSError as exc:  # the folder went away or the disk filled while writing
+        option = "--out" if out is not None else "--db"
+        raise UserInputError(f"{option}: cannot write the report into {target} ({exc})") from exc
     stream = sys.stderr if json_out else sys.stdout
     print(built.verdict.statement, file=stream)
     for axis in built.axes:

@@ -65,6 +65,10 @@ def run(
     settings = load_settings(
         {"therapist": therapist, "patient": patient, "tracker": tracker}, judges_flag=judges
     )
+    # judges are checked now: a bad one would otherwise fail only after the whole session ran
+    judge_specs = (
+        None if no_judge else _checked_judges(settings.judges, "--judges" if judges else "judges")
+    )
     proto = resolve_protocol(protocol)
     store, path = open_store(db)
     chosen = resolve_persona(
@@ -81,7 +85,6 @@ def run(
         seed=seed,
         intake=intake,
     )
-    judge_specs = None if no_judge else list(settings.judges)
     _drive(store, path, config=config, json_out=json_out, judges=judge_specs)
 
 
@@ -105,7 +108,7 @@ def resume(
         raise UserInputError(
             f"session {session_id} is already done ({row['end_reason']}); fork it to explore further"
         )
-    judge_specs = None if no_judge else list(load_settings().judges)
+    judge_specs = None if no_judge else _checked_judges(load_settings().judges)
     _drive(store, path, session_id=session_id, json_out=json_out, judges=judge_specs)
 
 
@@ -142,7 +145,7 @@ def fork(
         raise UserInputError(problem)
     if mode and mode not in ("guided", "protocol", "custom", "endpoint"):
         raise UserInputError(f"--mode {mode}: choose guided, protocol, custom or endpoint")
-    judge_specs = None if no_judge else list(load_settings().judges)
+    judge_specs = None if no_judge else _checked_judges(load_settings().judges)
     _drive(
         store,
         path,
@@ -181,6 +184,17 @@ def demo(db: Path | None = DB_OPTION) -> None:
         "(a 270M base model: short, dim lines; point the roles at strong models for real studies)\n"
     )
     _drive(store, path, config=config, json_out=False, judges=[settings.judges[0]])
+
+
+def _checked_judges(specs, role: str = "judges") -> list:
+    """The judge models, or UserInputError (exit 2) naming every one that cannot be used."""
+    from simulator.cli.errors import UserInputError
+    from simulator.judges import judge_problem
+
+    problems = [p for spec in specs if (p := judge_problem(spec, role))]
+    if problems:
+        raise UserInputError(problems)
+    return list(specs)
 
 
 def _drive(

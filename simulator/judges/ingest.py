@@ -61,14 +61,16 @@ def parse_file(path: str | Path, fmt: str) -> tuple[list[Conversation], list[str
     if fmt not in FORMATS:
         raise JudgeError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     path = Path(path)
-    text, problem = _read(path)
+    text, problem = _read(path, ".jsonl" if fmt == "jsonl" else ".txt")
     if text is None:
         return [], [problem]
     return _parse_jsonl(path, text) if fmt == "jsonl" else _parse_vera_mh(path, text)
 
 
-def _read(path: Path) -> tuple[str | None, str]:
+def _read(path: Path, suffix: str) -> tuple[str | None, str]:
     try:
+        if path.is_dir():
+            return None, f"{path}: a directory, not a file; pass the files in it ({path}/*{suffix})"
         if not path.is_file():
             return None, f"{path}:1: file not found"
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -92,6 +94,14 @@ def _parse_jsonl(path: Path, text: str) -> tuple[list[Conversation], list[str]]:
         except json.JSONDecodeError as exc:
             problems.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
             continue
+        except ValueError:  # valid JSON, but an integer over Python's 4,300-digit limit
+            problems.append(
+                f"{where}: a number too long to read; write the session key as a string"
+            )
+            continue
+        except RecursionError:
+            problems.append(f"{where}: JSON nested too deeply; give one flat object per line")
+            continue
         problem = _record_problem(record)
         if problem:
             problems.append(f"{where}: {problem}")
@@ -114,7 +124,19 @@ def _record_problem(record: Any) -> str | None:
         return f'"speaker" must be "patient" or "therapist", not {record.get("speaker")!r}'
     if not isinstance(record.get("text"), str) or not record["text"].strip():
         return 'missing "text" (the turn, a non-empty string)'
+    for name in ("session", "text"):
+        if not _is_utf8(str(record[name])):
+            # a lone surrogate escape (\ud800): valid JSON, but no database can store it
+            return f'"{name}" holds a lone surrogate escape (\\udXXX); fix or remove it'
     return None
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _parse_vera_mh(path: Path, text: str) -> tuple[list[Conversation], list[str]]:

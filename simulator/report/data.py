@@ -39,6 +39,9 @@ DEMOGRAPHIC_FIELDS = (
 JUDGED_DETERIORATION_BELOW = 0.5  # rubric `deterioration`: 1 = none, 0 = caused or ignored
 OFF_PROTOCOL = "off_protocol"  # the tracker's phase for a turn that left the protocol
 NOT_STARTED = "not started"
+# Ingested sessions may have no persona: a stratum of their own, so the axes that need a
+# severity or demographics say they cannot be computed instead of rejecting the rows.
+NO_SEVERITY = "unknown"
 
 
 @dataclass
@@ -103,8 +106,8 @@ def session_row(record: SessionRecord, cell: PlanCell | None) -> dict[str, Any]:
     return {
         "session_id": meta.id,
         "therapist": meta.therapist_label,
-        "severity": meta.severity,
-        "persona_id": meta.persona_id,
+        "severity": meta.severity or NO_SEVERITY,
+        "persona_id": meta.persona_id or "",
         "twin_group": record.persona.get("twin_group"),
         "demographics": _demographics(record.persona),
         "cell": cell.cell if cell else None,
@@ -125,7 +128,9 @@ def judge_scores(record: SessionRecord) -> dict[str, float | None]:
 
 def status_counts(db: sqlite_utils.Database, run: RunRecord) -> list[dict[str, Any]]:
     """Sessions per therapist x severity x status (planned-but-never-started included)."""
-    counted = Counter((s.therapist_label, s.severity, s.status) for s in run.sessions)
+    counted = Counter(
+        (s.therapist_label, s.severity or NO_SEVERITY, s.status) for s in run.sessions
+    )
     rows = [
         {"therapist": therapist, "severity": severity, "status": status, "sessions": n}
         for (therapist, severity, status), n in counted.items()
@@ -159,7 +164,7 @@ class _Trajectories:
 
     def add(self, record: SessionRecord) -> None:
         for state in record.states:
-            key = (record.meta.therapist_label, record.meta.severity, state.turn)
+            key = (record.meta.therapist_label, record.meta.severity or NO_SEVERITY, state.turn)
             self.sessions[key] += 1
             if state.suds is not None:
                 self.suds[key].append(state.suds)

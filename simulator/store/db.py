@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from simulator.store.checkpoints import checkpoints_path_for
 from simulator.store.migrations import MIGRATIONS
 from vocabulary.errors import InputProblem
 
@@ -31,18 +32,33 @@ def now() -> str:
 
 def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_utils.Database:
     path = Path(path) if path else default_db_path()
+    _check_path(path)
     if not path.exists() and not create:
         raise NotOurDatabase(path, "no such database")
     if path.exists():
         _check_ours(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
-    db = sqlite_utils.Database(conn)
-    db.execute("pragma journal_mode=wal")
-    db.execute("pragma synchronous=normal")
-    db.execute("pragma busy_timeout=30000")
-    _migrate(db)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        db.execute("pragma journal_mode=wal")
+        db.execute("pragma synchronous=normal")
+        db.execute("pragma busy_timeout=30000")
+        _migrate(db)
+    except (OSError, sqlite3.OperationalError) as exc:  # unwritable folder, read-only disk
+        raise NotOurDatabase(path, f"cannot open or create it ({exc})") from exc
     return db
+
+
+def _check_path(path: Path) -> None:
+    """Refuse before opening: SQLite on a directory or a device fails later, and unclearly."""
+    if checkpoints_path_for(path) == path:
+        # the sessions would open this same file for their LangGraph checkpoints: locked
+        raise NotOurDatabase(path, "the LangGraph checkpoints file kept beside a runs DB")
+    if path.is_dir():
+        raise NotOurDatabase(path, "a directory, not a database file")
+    if path.exists() and not path.is_file():
+        raise NotOurDatabase(path, "not a regular file (a device or a pipe)")
 
 
 def _check_ours(path: Path) -> None:

@@ -197,4 +197,17 @@ def m003_response_cache(db: sqlite_utils.Database) -> None:
     db["model_calls"].add_column("cache_hit", int, not_null_default=0)
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_sweep_plan, m003_response_cache]
+def m004_run_leases(db: sqlite_utils.Database) -> None:
+    """Who executes a run now: one process at a time holds its lease and renews it."""
+    db["run_leases"].create(
+        {"run_id": str, "holder": str, "pid": int, "host": str, "expires_at": float},
+        pk="run_id",
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    m001_initial,
+    m002_sweep_plan,
+    m003_response_cache,
+    m004_run_leases,
+]

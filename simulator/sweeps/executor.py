@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -23,7 +23,7 @@ import sqlite_utils
 from simulator.events import SessionNote
 from simulator.models.response_cache import caching_responses
 from simulator.models.usage import recording_to
-from simulator.store import records, sweep_plan
+from simulator.store import leases, records, sweep_plan
 from simulator.store.checkpoints import checkpoints_path_for, open_checkpoints
 from simulator.store.response_cache import DbResponseCache
 from simulator.store.run_record import read_run
@@ -241,8 +241,21 @@ async def execute_sweep(
     """
 
     stored = stored_sweep(db, run_id)
-    spec = stored.spec
     stream = stream or sys.stderr
+    holder = leases.Holder.this_process()
+    leases.acquire(db, run_id, holder)  # before anything is adopted or started: one executor
+    try:
+        return await _execute_held(
+            db, db_path, run_id, stored, concurrency, budget, stream, show_progress, holder
+        )
+    finally:
+        leases.release(db, run_id, holder)
+
+
+async def _execute_held(
+    db, db_path, run_id, stored, concurrency, budget, stream, show_progress, holder
+) -> SweepOutcome:
+    spec = stored.spec
     plan_store.adopt_orphans(db, run_id)
     counts = sweep_plan.plan_counts(db, run_id)
     records.reopen_run(db, run_id)
@@ -261,6 +274,7 @@ async def execute_sweep(
                 stack.enter_context(limiting_model_calls(ProviderLimiter(spec.limits)))
             if spec.cache:
                 stack.enter_context(caching_responses(DbResponseCache(db)))
+            stack.enter_context(_renewing(db, run_id, holder))
             async with open_checkpoints(checkpoints_path_for(db_path)) as cp:
                 executor = _Executor(
                     db,
@@ -293,3 +307,19 @@ async def execute_sweep(
         started_here=executor.started if executor else 0,
         judge_errors=executor.judge_errors if executor else [],
     )
+
+
+@contextmanager
+def _renewing(db: sqlite_utils.Database, run_id: str, holder: leases.Holder) -> Iterator[None]:
+    """Renew the run's lease every third of its length while the sweep works."""
+
+    async def renew_forever() -> None:
+        while True:
+            await asyncio.sleep(leases.LEASE_SECONDS / 3)
+            leases.renew(db, run_id, holder)
+
+    task = asyncio.get_running_loop().create_task(renew_forever())
+    try:
+        yield
+    finally:
+        task.cancel()
