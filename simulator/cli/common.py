@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -44,3 +45,16 @@ def ensure_out_dir(out: Path, option: str = "--out") -> None:
 
 def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def exit_at_once(code: int) -> NoReturn:
+    """End the process without the interpreter's teardown (freeing a large heap of imported
+    modules costs ~0.3 s). Only for commands whose every row is committed and whose only open
+    files are the standard streams: exit handlers still run, the streams are flushed."""
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

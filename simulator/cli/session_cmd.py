@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from simulator.cli.common import DB_OPTION, open_store, print_json
+from simulator.cli.common import DB_OPTION, exit_at_once, open_store, print_json
 
 # Six exchanges (12 turns) and one judge keep `make demo` within a few minutes on 2 cores.
 DEMO_EXCHANGES = 6
@@ -228,8 +228,8 @@ def _drive(
         print_json(summary)
     else:
         _print_tail(summary, path)
-    if summary["status"] == "failed":  # SessionStatus.FAILED (kept a string: --help stays lean)
-        raise typer.Exit(1)
+    store.conn.close()  # every turn is committed; nothing else is open but the streams
+    exit_at_once(1 if summary["status"] == "failed" else 0)  # 1: SessionStatus.FAILED
 
 
 def _print_tail(summary: dict, path: Path) -> None:

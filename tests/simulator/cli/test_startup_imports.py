@@ -12,13 +12,15 @@ import sys
 
 # Runs the CLI in-process, then reports which heavy modules the command loaded.
 PROBE = """
-import sys
+import atexit, sys
 from simulator.cli.main import app
-try:
-    app(sys.argv[1:], standalone_mode=False)
-finally:
+
+@atexit.register  # session commands leave through exit_at_once, which runs exit handlers
+def report():
     heavy = ("litellm", "openai", "langgraph", "llama_cpp", "textual")
     print("LOADED=" + ",".join(m for m in heavy if m in sys.modules), file=sys.stderr)
+
+app(sys.argv[1:], standalone_mode=False)
 """
 
 SCRIPTED_SESSION = [
