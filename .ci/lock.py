@@ -61,6 +61,7 @@ def write_lock(uv: str) -> None:
             "3.11",
             "--no-header",
             "--no-annotate",
+            "--quiet",
             "-o",
             str(resolved),
         ]
