@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from simulator.store.overviews import RunOverview, SessionOverview
 from simulator.store.session_record import HitRecord, StateRecord, TurnRecord
 from simulator.store.statuses import EndReason, RunStatus, RunStopReason, SessionStatus
 from tui.judging import Judgment, MetricSummary
@@ -23,40 +24,14 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class SessionListing:
-    """One line of the runs table."""
+class SessionListing(SessionOverview):
+    """One line of the runs table: the stored overview plus the panel's verdict."""
 
-    session_id: str
-    run_id: str | None
-    run_name: str | None
-    external_id: str | None
-    status: SessionStatus
-    protocol: str
-    persona: str
-    therapist: str
-    severity: str | None
-    end_reason: EndReason | None
-    deteriorated: bool | None
-    turns: int
-    cost_usd: float
-    created_at: str
     score: float | None = None
     needs_review: int = 0
 
 
-@dataclass(frozen=True)
-class RunListing:
-    """One run (a sweep, an ingest, a named batch) and how many of its sessions ended how."""
-
-    run_id: str
-    name: str
-    kind: str
-    status: RunStatus
-    stop_reason: RunStopReason | None
-    sessions: int
-    done: int
-    failed: int
-    created_at: str
+RunListing = RunOverview  # one run and how many of its sessions ended how
 
 
 @dataclass

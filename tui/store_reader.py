@@ -10,6 +10,7 @@ this module only shapes them into the rows the screens draw.
 from __future__ import annotations
 
 import threading
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,20 +63,7 @@ class StoreReader:
             summaries = scores.get(row.session_id, [])
             listings.append(
                 SessionListing(
-                    session_id=row.session_id,
-                    run_id=row.run_id,
-                    run_name=row.run_name,
-                    external_id=row.external_id,
-                    status=row.status,
-                    protocol=row.protocol,
-                    persona=row.persona,
-                    therapist=row.therapist,
-                    severity=row.severity,
-                    end_reason=row.end_reason,
-                    deteriorated=row.deteriorated,
-                    turns=row.turns,
-                    cost_usd=row.cost_usd,
-                    created_at=row.created_at,
+                    **{f.name: getattr(row, f.name) for f in fields(row)},
                     score=judging.session_score(summaries),
                     needs_review=sum(s.needs_review for s in summaries),
                 )
@@ -85,20 +73,7 @@ class StoreReader:
     def runs(self) -> list[RunListing]:
         with self._lock:
             rows = overviews.run_overviews(self._db)
-        return [
-            RunListing(
-                run_id=r.run_id,
-                name=r.name,
-                kind=r.kind,
-                status=r.status,
-                stop_reason=r.stop_reason,
-                sessions=r.sessions,
-                done=r.done,
-                failed=r.failed,
-                created_at=r.created_at,
-            )
-            for r in rows
-        ]
+        return rows  # RunListing is the store's RunOverview
 
     def _all_panels(self) -> dict[str, list[judging.Judgment]]:
         """Every session's panel, re-reading only sessions judged since the last call.
