@@ -93,7 +93,7 @@ def _sweep(
     if json_out:
         print_json(outcome.as_dict())
     else:
-        _print_outcome(outcome, path)
+        _print_outcome(outcome, path, store)
     if outcome.counts["failed"]:
         raise typer.Exit(1)
 
@@ -117,8 +117,9 @@ def _execute(store, path, run_id, concurrency, budget, quiet):
         raise typer.Exit(130) from None
 
 
-def _print_outcome(outcome, db_path: Path) -> None:
+def _print_outcome(outcome, db_path: Path, store) -> None:
     from simulator.store import default_db_path
+    from simulator.store.sweep_plan import planned_therapists
 
     counts = outcome.counts
     spend = f"spent ${outcome.spent.usd:.4f} and {outcome.spent.tokens:,} tokens"
@@ -130,4 +131,9 @@ def _print_outcome(outcome, db_path: Path) -> None:
     if outcome.stop_reason:
         print(f"continue with: patientsim sweep --resume {outcome.run_id}")
     db = "" if Path(db_path) == default_db_path() else f" --db {db_path}"
-    print(f"report: patientsim report {outcome.run_id}{db}")
+    labels = planned_therapists(store, outcome.run_id)
+    if len(labels) == 1:
+        print(f"report: patientsim report {outcome.run_id}{db}")
+        return
+    for label in labels:  # a report covers one therapist: the model under test
+        print(f"report: patientsim report {outcome.run_id} --therapist {label}{db}")

@@ -146,3 +146,26 @@ def test_response_cache_makes_an_identical_rerun_call_no_remote_model(tmp_path, 
     assert os.environ["LOOPBACK_KEY"] not in (tmp_path / "runs" / "p.db").read_bytes().decode(
         "latin-1"
     )
+
+
+def test_the_report_commands_a_sweep_suggests_all_work(tmp_path):
+    from simulator.cli.main import app
+
+    therapists = [
+        {"label": "adherent", "model": "scripted/adherent"},
+        {"label": "cautious", "model": "scripted/overcautious"},
+    ]
+    spec = write_spec(tmp_path, spec_data(therapists=therapists, judges=["scripted/judge"]))
+    db_path = tmp_path / "p.db"
+    swept = CliRunner().invoke(app, ["sweep", str(spec), "--db", str(db_path), "--quiet"])
+    assert swept.exit_code == 0, swept.output
+    suggested = [
+        line.removeprefix("report: patientsim ").split()
+        for line in swept.output.splitlines()
+        if line.startswith("report: ")
+    ]
+    assert len(suggested) == 2 and all("--therapist" in args for args in suggested)
+    for args in suggested:
+        out = ["--out", str(tmp_path / args[args.index("--therapist") + 1])]
+        reported = CliRunner().invoke(app, [*args, *out, "--json"])
+        assert reported.exit_code == 0, reported.output
