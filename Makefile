@@ -1,11 +1,11 @@
 # Two commands set up and run everything on a fresh machine with Python 3.11+:
 #   make demo   builds .venv, installs the lock, runs one real session on the embedded model
 #   make test   builds .venv, installs the lock, runs ruff and pytest
-# `make lock` refreshes requirements.lock from pyproject's ranges (see the README).
+# `make lock` refreshes requirements.txt from pyproject's ranges (see the README).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-LOCK := requirements.lock
+LOCK := requirements.txt
 # Reinstall only when the lock or pyproject changes (the stamp is older than them).
 STAMP := $(VENV)/.installed
 INSTALL_FILES := $(VENV)/.lock-install

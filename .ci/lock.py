@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
-LOCK = ROOT / "requirements.lock"
+LOCK = ROOT / "requirements.txt"
 EXTRAS = ("local", "dev")
 FINGERPRINT_PREFIX = "# inputs-sha256: "
 # llama-cpp-python ships only an sdist: its build backend, and a pip that can hold that
@@ -49,7 +49,7 @@ def write_lock(uv: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         inputs = Path(tmp) / "lock-inputs.txt"
         inputs.write_text("\n".join(requirements) + "\n", encoding="utf-8")
-        resolved = Path(tmp) / "requirements.lock"
+        resolved = Path(tmp) / "requirements.txt"
         command = [
             uv,
             "pip",
@@ -74,7 +74,7 @@ def write_lock(uv: str) -> None:
         body = resolved.read_text(encoding="utf-8")
     header = (
         f"{FINGERPRINT_PREFIX}{fingerprint(requirements)}\n"
-        "# The exact install of patientsim (base, local and dev extras, build tools), every\n"
+        "# The lock of patientsim: its exact install (base, local and dev extras, build tools), every\n"
         "# Python >= 3.11 and platform. Written by `make lock`; do not edit by hand.\n"
     )
     LOCK.write_text(header + body, encoding="utf-8")

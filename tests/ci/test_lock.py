@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _checkout_copy(tmp_path: Path) -> Path:
-    for name in ("pyproject.toml", "requirements.lock"):
+    for name in ("pyproject.toml", "requirements.txt"):
         shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / ".ci").mkdir()
     shutil.copy(ROOT / ".ci" / "lock.py", tmp_path / ".ci" / "lock.py")
@@ -40,7 +40,7 @@ def test_a_changed_range_in_pyproject_makes_the_lock_stale(tmp_path):
 
 
 def test_every_named_dependency_is_pinned_with_hashes(tmp_path):
-    lock = (ROOT / "requirements.lock").read_text()
+    lock = (ROOT / "requirements.txt").read_text()
     for name in ("litellm", "langgraph", "textual", "llama-cpp-python", "pydantic", "pytest"):
         block = lock.split(f"\n{name}==", 1)
         assert len(block) == 2, f"{name} is not pinned"
