@@ -42,13 +42,6 @@ def warm_up(*, remote: bool = False) -> None:
         importlib.import_module(name)
 
 
-def is_remote(model: str) -> bool:
-    """Whether a model string is called through litellm (not `local/` or `scripted/`)."""
-    from simulator.models.providers import IN_PROCESS_PROVIDERS
-
-    return model.split("/", 1)[0] not in IN_PROCESS_PROVIDERS
-
-
 def start_background_warm_up() -> threading.Thread:
     """Warm the engine up on a daemon thread; an import still running at exit is abandoned."""
     thread = threading.Thread(target=_quiet_warm_up, name="patientsim-warm-up", daemon=True)

@@ -56,9 +56,9 @@ async def _ping_all(roles) -> list[dict]:
 
     from simulator.models import ModelError
     from simulator.models.gateway import complete
-    from simulator.models.providers import IN_PROCESS_PROVIDERS
+    from simulator.models.providers import runs_in_process
 
-    if any(spec.provider not in IN_PROCESS_PROVIDERS for _, spec in roles):
+    if not all(runs_in_process(spec.model) for _, spec in roles):
         from simulator.models._litellm import litellm
 
         litellm()  # import before timing: the first remote call should not carry its start-up

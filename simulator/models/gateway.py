@@ -21,7 +21,7 @@ from simulator.models.call_context import CallContext, current_call
 from simulator.models.config import ModelSettings, ModelSpec
 from simulator.models.errors import ModelError, ModelOutputError, short_error
 from simulator.models.local.engine import Generation
-from simulator.models.providers import IN_PROCESS_PROVIDERS, handler_for
+from simulator.models.providers import handler_for, runs_in_process
 from simulator.models.request_gate import current_gate, gating_requests
 from simulator.models.usage import record_attempt
 
@@ -138,7 +138,7 @@ async def _send(
     request = _request(spec, call, messages, stream, max_tokens, temperature, timeout)
     token = current_call.set(call)
     try:
-        if spec.provider in IN_PROCESS_PROVIDERS:
+        if runs_in_process(spec.model):
             return await _in_process_call(spec, call, request, on_delta)
         from simulator.models import remote  # loads litellm: only when a remote model is called
 

@@ -38,8 +38,10 @@ class InProcessProvider:
         """The whole reply. `model` is the full string (`scripted/adherent`)."""
         call = self.current_call()
         if not self.blocking:
-            return self.generate(_name(model), messages, call, params, None)
-        return await asyncio.to_thread(self.generate, _name(model), messages, call, params, None)
+            return self.generate(model_name(model), messages, call, params, None)
+        return await asyncio.to_thread(
+            self.generate, model_name(model), messages, call, params, None
+        )
 
     async def astream(
         self, model: str, messages: list[dict], params: dict
@@ -48,7 +50,7 @@ class InProcessProvider:
         call = self.current_call()
         if not self.blocking:
             pieces: list[str] = []
-            generation = self.generate(_name(model), messages, call, params, pieces.append)
+            generation = self.generate(model_name(model), messages, call, params, pieces.append)
             for piece in pieces:
                 yield piece
             yield generation
@@ -61,7 +63,7 @@ class InProcessProvider:
         def work() -> None:
             try:
                 outcome["generation"] = self.generate(
-                    _name(model),
+                    model_name(model),
                     messages,
                     call,
                     params,
@@ -80,5 +82,6 @@ class InProcessProvider:
         yield outcome["generation"]
 
 
-def _name(model: str) -> str:
+def model_name(model: str) -> str:
+    """`adherent` for `scripted/adherent`."""
     return model.split("/", 1)[1] if "/" in model else model

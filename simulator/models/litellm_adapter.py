@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from litellm import CustomLLM, ModelResponse, Usage
 
-from simulator.models.inprocess import InProcessProvider
+from simulator.models.inprocess import InProcessProvider, model_name
 from simulator.models.local.engine import Generation
 from simulator.models.providers import handler_for
 
@@ -23,7 +23,7 @@ class LiteLLMAdapter(CustomLLM):
     ) -> ModelResponse:
         provider = self.provider
         generation = provider.generate(
-            model.split("/", 1)[-1], messages, provider.current_call(), optional_params or {}, None
+            model_name(model), messages, provider.current_call(), optional_params or {}, None
         )
         return _response(model, generation)
 

@@ -10,6 +10,11 @@ from simulator.models.inprocess import InProcessProvider
 IN_PROCESS_PROVIDERS = ("local", "scripted")
 
 
+def runs_in_process(model: str) -> bool:
+    """Whether a model string is served in this process (never through litellm)."""
+    return model.split("/", 1)[0] in IN_PROCESS_PROVIDERS
+
+
 @cache
 def handler_for(provider: str) -> InProcessProvider:
     """The one instance of an in-process provider (`local` or `scripted`)."""

@@ -4,8 +4,10 @@ parallelism and request-rate limits)."""
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterator
-from contextlib import AbstractAsyncContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+
+from simulator.models.context_slot import holding
 
 # An async context manager entered around every request attempt, given the provider name.
 RequestGate = Callable[[str], AbstractAsyncContextManager]
@@ -14,14 +16,9 @@ _request_gate: contextvars.ContextVar[RequestGate | None] = contextvars.ContextV
 )
 
 
-@contextmanager
-def gating_requests(gate: RequestGate) -> Iterator[None]:
+def gating_requests(gate: RequestGate) -> AbstractContextManager[RequestGate]:
     """Pass every model request made in this context (and the tasks it starts) through `gate`."""
-    token = _request_gate.set(gate)
-    try:
-        yield
-    finally:
-        _request_gate.reset(token)
+    return holding(_request_gate, gate)
 
 
 def current_gate() -> RequestGate | None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
+
+from simulator.models.context_slot import holding
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,6 @@ def active_cache() -> ResponseCache | None:
     return _active.get()
 
 
-@contextmanager
-def caching_responses(cache: ResponseCache) -> Iterator[ResponseCache]:
+def caching_responses(cache: ResponseCache) -> AbstractContextManager[ResponseCache]:
     """Serve and store remote responses through `cache` for calls made in this context."""
-    token = _active.set(cache)
-    try:
-        yield cache
-    finally:
-        _active.reset(token)
+    return holding(_active, cache)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextvars
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 
 from simulator.models.call_context import CallContext
 from simulator.models.config import ModelSpec
+from simulator.models.context_slot import holding
 from simulator.models.errors import short_error
 
 
@@ -68,14 +69,9 @@ def emit(record: CallRecord) -> None:
         sink(record)
 
 
-@contextmanager
-def recording_to(sink: CallSink) -> Iterator[CallSink]:
+def recording_to(sink: CallSink) -> AbstractContextManager[CallSink]:
     """Route the records of every call made in this context (and tasks it spawns) to `sink`."""
-    token = _current_sink.set(sink)
-    try:
-        yield sink
-    finally:
-        _current_sink.reset(token)
+    return holding(_current_sink, sink)
 
 
 def record_attempt(

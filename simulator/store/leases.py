@@ -42,19 +42,11 @@ def acquire(db: sqlite_utils.Database, run_id: str, holder: Holder) -> None:
         row = conn.execute(
             "select pid, host, expires_at from run_leases where run_id = ?", (run_id,)
         ).fetchone()
-        if (
-            row is not None
-            and _alive(Holder(row[0], row[1]), row[2])
-            and (row[0], row[1])
-            != (
-                holder.pid,
-                holder.host,
-            )
-        ):
-            left = max(0, round(row[2] - time.time()))
+        current = Holder(row[0], row[1]) if row is not None else None
+        if current is not None and current != holder and _alive(current, row[2]):
             raise RunHeld(
-                f"run {run_id} is being executed by pid {row[0]} on {row[1]}; wait for it to "
-                f"finish or stop it (its lease expires {left} s after its last renewal)"
+                f"run {run_id} is being executed by {current}; wait for it to finish or stop "
+                f"it (its lease expires {LEASE_SECONDS:.0f} s after its last renewal)"
             )
         conn.execute(
             "insert or replace into run_leases (run_id, holder, pid, host, expires_at)"

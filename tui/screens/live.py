@@ -160,7 +160,8 @@ class LiveScreen(Screen):
     # ------------------------------------------------------------------ workers
 
     async def _run_new(self, request: SessionRequest) -> None:
-        from tui.warm_up import is_remote, warm_up
+        from simulator.models.providers import runs_in_process
+        from tui.warm_up import warm_up
 
         self.phase = "preparing"
         self._set_status("preparing (loading models and protocol)…")
@@ -169,7 +170,7 @@ class LiveScreen(Screen):
             config, judges = await asyncio.to_thread(prepare, request, self.app.db)
             models = [config.therapist.model, config.patient.model, config.tracker.model]
             models += [judge.model for judge in judges or []]
-            if any(map(is_remote, models)):
+            if not all(map(runs_in_process, models)):
                 await asyncio.to_thread(warm_up, remote=True)
         except RequestProblems as exc:
             self.phase = "form"
@@ -188,9 +189,10 @@ class LiveScreen(Screen):
 
     async def _run_resume(self, session_id: str) -> None:
         from simulator.models.config import load_settings
+        from simulator.models.providers import runs_in_process
         from tui.protocol_source import protocol_for
         from tui.store_reader import StoreReader
-        from tui.warm_up import is_remote, warm_up
+        from tui.warm_up import warm_up
 
         self.phase = "preparing"
         self._set_status(f"resuming {session_id}…")
@@ -213,7 +215,7 @@ class LiveScreen(Screen):
         self._show_view(True)
         self.view.transcript.follow_tail()
         models = [detail.therapist, detail.patient, *(judge.model for judge in judges)]
-        if any(map(is_remote, models)):
+        if not all(map(runs_in_process, models)):
             await asyncio.to_thread(warm_up, remote=True)
         await self._drive(session_id=session_id, judges=judges)
 
