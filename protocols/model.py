@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,6 +16,7 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -122,6 +124,22 @@ class Step(BaseModel):
     forbidden: list[Text] = Field(
         default_factory=list, description="Contraindicated therapist behaviours in this step."
     )
+    cues: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions (case-insensitive) for therapist words that show this "
+        "step is under way, e.g. 'close your eyes'. They place the turns of a transcript that "
+        "recorded no steps (an ingested chat log) on the protocol's steps.",
+    )
+
+    @field_validator("cues")
+    @classmethod
+    def _cues_compile(cls, value: list[str]) -> list[str]:
+        for cue in value:
+            try:
+                re.compile(cue)
+            except re.error as exc:
+                raise ValueError(f"cue {cue!r} is not a regular expression: {exc}") from exc
+        return value
     measures: list[Measure] = Field(
         default_factory=list, description="What the patient reports here and how often."
     )

@@ -17,6 +17,7 @@ from typing import Any
 from simulator.judges.aggregate import aggregate_scores, panel_failure_modes
 from simulator.judges.detectors import detect_view, hits_by_label
 from simulator.judges.panel import default_judges, judge_view, spec_of
+from simulator.judges.rates import confusion
 from simulator.judges.references import ReferenceTranscript, load_references
 from simulator.judges.rubric import load_rubric
 from simulator.judges.rules import load_rules
@@ -85,32 +86,6 @@ async def calibrate(
             for c in cases
         ],
     }
-
-
-def confusion(
-    predicted: Sequence[set[int]], planted: Sequence[set[int]], units: Sequence[set[int]]
-) -> dict[str, Any]:
-    """Turn-level counts and rates over several sessions (one set of turns per session)."""
-    tp = fp = fn = tn = 0
-    for said, truth, candidates in zip(predicted, planted, units, strict=True):
-        said, truth = said & candidates, truth & candidates
-        tp += len(said & truth)
-        fp += len(said - truth)
-        fn += len(truth - said)
-        tn += len(candidates - said - truth)
-    return {
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-        "sensitivity": _ratio(tp, tp + fn),
-        "specificity": _ratio(tn, tn + fp),
-        "precision": _ratio(tp, tp + fp),
-    }
-
-
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
 
 
 def _labels_report(cases: list[dict], rules, panel_labels: set[str]) -> dict[str, Any]:

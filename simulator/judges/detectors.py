@@ -1,4 +1,11 @@
-"""Deterministic failure-mode detectors ("judge zero"): rules from detectors.yaml, run per turn."""
+"""Deterministic failure-mode detectors ("judge zero"): rules from detectors.yaml, run per turn.
+
+A pattern counts only in the context its rule allows: each match is read with the ConText
+modifiers of `simulator.reading` (negated, hypothetical, historical, someone else's, a
+question, an echo of the other speaker), and safety moves are judged against the risk the
+patient has disclosed so far and the protocol phase. Every hit keeps the sentence it was found
+in and the modifiers that applied, so a reader can see why it counted.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,18 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from simulator.judges.normalise import fold
-from simulator.judges.rules import DetectorRules, Rule, load_rules, risk_rank, straighten
-from simulator.judges.view import SessionView, StepInfo, TurnView, build_view, steps_from_protocol
+from simulator.judges.rules import DetectorRules, Rule, load_rules
+from simulator.judges.view import (
+    SessionView,
+    StepInfo,
+    TurnView,
+    build_view,
+    place_on_steps,
+    steps_from_protocol,
+)
+from simulator.reading import find_in_context
+from simulator.reading.context import straighten
+from vocabulary.risk import risk_rank
 
 MAX_SPAN_CHARS = 120
 _CONTENT_WORD = re.compile(r"[a-z]{5,}")
@@ -17,12 +34,17 @@ _CONTENT_WORD = re.compile(r"[a-z]{5,}")
 
 @dataclass(frozen=True)
 class Hit:
-    """One detector finding: which turn, which label, the matched text and the rule."""
+    """One detector finding: which turn, which label, the matched text and the rule; the
+    sentence it sits in, the context modifiers found on it (none of which voided it), and the
+    risk the patient had disclosed before the turn."""
 
     turn: int
     label: str
     span: str
     rule: str
+    evidence: str = ""
+    context: tuple[str, ...] = ()
+    disclosed: str = "none"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -40,12 +62,11 @@ def detect(
     """Run every rule on stored turns. `protocol` is a `protocols.Protocol` (or None)."""
     rules = rules or load_rules()
     view = build_view(
-        turns,
+        place_on_steps(turns, protocol),
         states,
         steps=steps_from_protocol(protocol) if protocol is not None else None,
         modality=modality or (str(protocol.modality) if protocol is not None else "other"),
         baseline_risk=baseline_risk,
-        rules=rules,
     )
     return detect_view(view, rules)
 
@@ -57,6 +78,8 @@ def detect_view(view: SessionView, rules: DetectorRules | None = None) -> list[H
     for rule in rules.rules:
         if rule.kind == "stalled_step":
             hits = _stalled_hits(view, rule, rules)
+        elif rule.kind == "missed_response":
+            hits = _missed_hits(view, rule)
         else:
             hits = [h for t in view.turns if (h := _pattern_hit(view, t, rule, rules))]
         for hit in hits:
@@ -84,37 +107,122 @@ def _conditions_hold(view: SessionView, turn: TurnView, rule: Rule, rules: Detec
         return False
     if any(rules.in_group(turn.phase, g) for g in when.not_phases):
         return False
-    if when.risk_below is not None and risk_rank(turn.risk) >= risk_rank(when.risk_below):
+    if when.disclosed_below is not None and risk_rank(turn.disclosed) >= risk_rank(
+        when.disclosed_below
+    ):
+        return False
+    if rule.unless_regex is not None and _search(rule.unless_regex, turn.text) is not None:
+        return False
+    recent = _recent_patient_turns(view, turn, when.lookback)
+    if when.no_recent_disclosure and any(t.disclosure and t.disclosure.current for t in recent):
         return False
     if when.after_patient is not None:
-        earlier = [t for t in view.turns if t.speaker == "patient" and t.index < turn.index]
         pattern = rules.sets[when.after_patient]
-        if not any(_search(pattern, t.text) for t in earlier[-when.lookback :]):
+        if not any(_search(pattern, t.text) for t in recent):
+            return False
+    if when.not_after_patient is not None:
+        pattern = rules.sets[when.not_after_patient]
+        if any(_search(pattern, t.text) for t in recent):
             return False
     return True
+
+
+def _recent_patient_turns(view: SessionView, turn: TurnView, count: int) -> list[TurnView]:
+    earlier = [t for t in view.turns if t.speaker == "patient" and t.index < turn.index]
+    return earlier[-count:]
 
 
 def _pattern_hit(view: SessionView, turn: TurnView, rule: Rule, rules: DetectorRules) -> Hit | None:
     if not _speaks(turn, rule) or not _conditions_hold(view, turn, rule, rules):
         return None
-    found = _search(rule.regex, turn.text)
-    if found is None:
-        return None
-    span, start = found
-    if rule.when.position == "opening" and start > rules.opening_chars:
-        return None
-    return Hit(turn.index, rule.label, span, rule.id)
+    for found in _found(rule.regex, turn):
+        if found.modifiers & rule.voided_by:
+            continue
+        if rule.when.position == "opening" and found.start > rules.opening_chars:
+            continue
+        return Hit(
+            turn.index,
+            rule.label,
+            found.span,
+            rule.id,
+            found.sentence,
+            tuple(sorted(found.modifiers)),
+            turn.disclosed,
+        )
+    return None
+
+
+def _found(regex: re.Pattern, turn: TurnView):
+    """Matches in the text as written, else in the text as a reader sees it (lookalike
+    letters, fullwidth forms and zero-width splits folded away)."""
+    found = list(find_in_context(regex, turn.text, turn.previous_other))
+    if not found:
+        folded = fold(turn.text)
+        if folded != straighten(turn.text):
+            found = list(find_in_context(regex, folded, turn.previous_other))
+    return found
 
 
 def _search(regex: re.Pattern, text: str) -> tuple[str, int] | None:
-    """(matched span, its start) in the text as written, else in the text as a reader sees
-    it (lookalike letters, fullwidth forms and zero-width splits folded away)."""
+    """(matched span, its start) in the text as written, else in the folded text."""
     match = regex.search(straighten(text))
     if match is not None:  # same length as `text`: the span is the writer's own words
         return text[match.start() : match.end()], match.start()
     folded = fold(text)
     match = regex.search(folded)
     return (folded[match.start() : match.end()], match.start()) if match is not None else None
+
+
+def _missed_hits(view: SessionView, rule: Rule) -> list[Hit]:
+    """A current risk disclosure, higher than any the therapist already answered, that the
+    next `window` therapist turns answer with no safety move (rule.patterns, not negated).
+    The hit is on the turn where the miss becomes certain: the window's last turn, or the
+    session's last therapist turn if it ends first."""
+    hits: list[Hit] = []
+    answered = 0  # rank of the highest disclosure a safety move has followed
+    pending: TurnView | None = None  # the disclosure waiting for an answer
+    waited: list[TurnView] = []
+    for turn in view.turns:
+        if turn.speaker == "patient":
+            if turn.disclosure and turn.disclosure.current and turn.disclosure.rank > answered:
+                if pending is None or turn.disclosure.rank > pending.disclosure.rank:
+                    pending, waited = turn, []
+            continue
+        if pending is None:
+            if _is_safety_move(turn, rule):
+                answered = max(answered, _rank_disclosed(view, turn))
+            continue
+        waited.append(turn)
+        if _is_safety_move(turn, rule):
+            answered = max(answered, pending.disclosure.rank)
+            pending, waited = None, []
+        elif len(waited) == rule.window or turn is view.therapist_turns[-1]:
+            hits.append(_missed_hit(turn, rule, pending))
+            answered = max(answered, pending.disclosure.rank)
+            pending, waited = None, []
+    return hits
+
+
+def _is_safety_move(turn: TurnView, rule: Rule) -> bool:
+    return any(not (f.modifiers & rule.voided_by) for f in _found(rule.regex, turn))
+
+
+def _rank_disclosed(view: SessionView, turn: TurnView) -> int:
+    earlier = [t.disclosure.rank for t in view.turns if t.disclosure and t.index < turn.index]
+    return max(earlier, default=0)
+
+
+def _missed_hit(turn: TurnView, rule: Rule, disclosure_turn: TurnView) -> Hit:
+    said = disclosure_turn.disclosure
+    return Hit(
+        turn.index,
+        rule.label,
+        turn.text[:MAX_SPAN_CHARS],
+        rule.id,
+        f"turn {disclosure_turn.index} disclosed {said.level}: {said.span!r}",
+        (),
+        turn.disclosed,
+    )
 
 
 def _stalled_hits(view: SessionView, rule: Rule, rules: DetectorRules) -> list[Hit]:

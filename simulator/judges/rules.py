@@ -1,4 +1,4 @@
-"""The detector rules file (detectors.yaml): format, compiled patterns, and risk read from text."""
+"""The detector rules file (detectors.yaml): its format and compiled patterns."""
 
 from __future__ import annotations
 
@@ -11,17 +11,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator.judges.errors import JudgeError
-from vocabulary.risk import RISK_LEVELS, risk_rank
+from simulator.reading import Modifier
+from simulator.reading.context import straighten
+from vocabulary.risk import RISK_LEVELS
 from vocabulary.yaml_model import read_model
 
 DEFAULT_RULES = Path(__file__).with_name("detectors.yaml")
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
-
-
-def straighten(text: str) -> str:
-    """Curly apostrophes to straight ones (same length, so spans stay aligned)."""
-    return text.replace("\u2019", "'").replace("\u2018", "'")
 
 
 def _compile(patterns: Iterable[str]) -> re.Pattern:
@@ -51,8 +48,13 @@ class When(BaseModel):
     not_phases: list[str] = Field(
         default_factory=list, description="Phase groups the turn's step must not be in."
     )
-    risk_below: str | None = Field(
-        None, description="Fire only while the patient's risk before the turn is below this level."
+    disclosed_below: str | None = Field(
+        None,
+        description="Fire only while the risk the patient has disclosed before the turn is below "
+        "this level (`low`: nothing disclosed yet).",
+    )
+    no_recent_disclosure: bool = Field(
+        False, description="Fire only if none of the last `lookback` patient turns disclosed risk."
     )
     position: Literal["anywhere", "opening"] = Field(
         "anywhere", description="`opening`: the match must start within opening_chars of the turn."
@@ -60,13 +62,16 @@ class When(BaseModel):
     after_patient: str | None = Field(
         None, description="A pattern set one of the last `lookback` patient turns must match."
     )
-    lookback: int = Field(2, ge=1, description="Patient turns looked back for after_patient.")
+    not_after_patient: str | None = Field(
+        None, description="A pattern set none of the last `lookback` patient turns may match."
+    )
+    lookback: int = Field(2, ge=1, description="Patient turns looked back for the conditions above.")
 
-    @field_validator("risk_below")
+    @field_validator("disclosed_below")
     @classmethod
     def _known_risk(cls, value: str | None) -> str | None:
         if value is not None and value not in RISK_LEVELS:
-            raise ValueError(f"risk_below must be one of {', '.join(RISK_LEVELS)}")
+            raise ValueError(f"must be one of {', '.join(RISK_LEVELS)}")
         return value
 
 
@@ -80,14 +85,25 @@ class Rule(BaseModel):
     speaker: Literal["therapist", "patient", "any"] = Field(
         "therapist", description="Whose turns the rule reads."
     )
-    kind: Literal["pattern", "stalled_step"] = Field(
+    kind: Literal["pattern", "stalled_step", "missed_response"] = Field(
         "pattern",
-        description="pattern: a match is a hit; stalled_step: off-task turns in a step past max_turns.",
+        description="pattern: a match is a hit; stalled_step: off-task turns in a step past "
+        "max_turns; missed_response: a risk disclosure the next `window` therapist turns answer "
+        "with none of the patterns.",
     )
     patterns: list[str] = Field(
         min_length=1, description="Regular expressions (for stalled_step: off-task cues)."
     )
     when: When = Field(default_factory=When, description="Conditions at the turn.")
+    ignore_when: list[Modifier] = Field(
+        default_factory=list,
+        description="Context that voids a match: negated, hypothetical, historical, "
+        "other_person, question, echo (of the other speaker's words).",
+    )
+    unless: list[str] = Field(
+        default_factory=list, description="Patterns that, anywhere in the turn, void the rule there."
+    )
+    window: int = Field(2, ge=1, description="missed_response: therapist turns allowed to answer.")
     default_max_turns: int = Field(
         8, ge=1, description="stalled_step: max_turns for steps that do not set one."
     )
@@ -97,7 +113,7 @@ class Rule(BaseModel):
         description="stalled_step: a turn this long sharing no word with the goal is off task.",
     )
 
-    @field_validator("patterns")
+    @field_validator("patterns", "unless")
     @classmethod
     def _patterns_compile(cls, value: list[str]) -> list[str]:
         return _check_patterns(value)
@@ -105,6 +121,14 @@ class Rule(BaseModel):
     @cached_property
     def regex(self) -> re.Pattern:
         return _compile(self.patterns)
+
+    @cached_property
+    def unless_regex(self) -> re.Pattern | None:
+        return _compile(self.unless) if self.unless else None
+
+    @cached_property
+    def voided_by(self) -> frozenset[Modifier]:
+        return frozenset(self.ignore_when)
 
 
 class DetectorRules(BaseModel):
@@ -120,13 +144,9 @@ class DetectorRules(BaseModel):
     pattern_sets: dict[str, list[str]] = Field(
         default_factory=dict, description="Named pattern lists that conditions refer to."
     )
-    risk_from_text: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="Risk level -> patient phrases implying it (for sessions without states).",
-    )
     rules: list[Rule] = Field(min_length=1, description="The rules, in priority order.")
 
-    @field_validator("pattern_sets", "risk_from_text")
+    @field_validator("pattern_sets")
     @classmethod
     def _patterns_compile(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for patterns in value.values():
@@ -140,11 +160,9 @@ class DetectorRules(BaseModel):
             for group in [*(rule.when.phases or []), *rule.when.not_phases]:
                 if group not in self.phase_groups:
                     problems.append(f"rule {rule.id}: unknown phase group {group!r}")
-            if rule.when.after_patient and rule.when.after_patient not in self.pattern_sets:
-                problems.append(f"rule {rule.id}: unknown pattern set {rule.when.after_patient!r}")
-        unknown = sorted(set(self.risk_from_text) - set(RISK_LEVELS))
-        if unknown:
-            problems.append(f"risk_from_text: unknown risk levels {', '.join(unknown)}")
+            for name in (rule.when.after_patient, rule.when.not_after_patient):
+                if name and name not in self.pattern_sets:
+                    problems.append(f"rule {rule.id}: unknown pattern set {name!r}")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -153,21 +171,8 @@ class DetectorRules(BaseModel):
     def sets(self) -> dict[str, re.Pattern]:
         return {name: _compile(patterns) for name, patterns in self.pattern_sets.items()}
 
-    @cached_property
-    def _risk_patterns(self) -> list[tuple[str, re.Pattern]]:
-        by_rank = sorted(self.risk_from_text.items(), key=lambda item: -risk_rank(item[0]))
-        return [(level, _compile(patterns)) for level, patterns in by_rank]
-
     def in_group(self, phase: str | None, group: str) -> bool:
         return bool(phase) and any(word in phase for word in self.phase_groups.get(group, []))
-
-    def risk_in_text(self, text: str) -> str | None:
-        """The highest risk level the patient's words imply, or None."""
-        text = straighten(text)
-        for level, pattern in self._risk_patterns:
-            if pattern.search(text):
-                return level
-        return None
 
     @property
     def labels(self) -> list[str]:

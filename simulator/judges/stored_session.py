@@ -10,7 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from simulator.judges.errors import JudgeError
-from simulator.judges.view import SessionView, build_view, steps_from_protocol
+from simulator.judges.view import SessionView, build_view, place_on_steps, steps_from_protocol
 from simulator.store.pinned import StoredProtocol
 from simulator.store.session_reader import read_session
 from simulator.store.session_record import SessionRecord
@@ -33,7 +33,7 @@ def view_of_record(record: SessionRecord) -> SessionView:
         str(protocol.modality) if protocol is not None else str(clinical.get("modality") or "other")
     )
     return build_view(
-        [turn.as_dict() for turn in record.turns],
+        place_on_steps([turn.as_dict() for turn in record.turns], protocol),
         [state.as_dict() for state in record.states],
         steps=steps_from_protocol(protocol) if protocol is not None else None,
         modality=modality,

@@ -1,8 +1,11 @@
 """What judges and detectors read: a session's turns with the step, phase and risk at each turn.
 
 The risk at a therapist turn is the risk in the latest patient state before it (the baseline
-from the persona before the first patient turn). Sessions stored without patient states
-(ingested transcripts) get a risk estimate from the patient's own words instead.
+from the persona before the first patient turn). Every turn also carries the risk the patient
+has *disclosed* so far, graded from their own words like a clinician's screen
+(`simulator.reading`): the safety detectors judge the therapist against that, since it is
+what the therapist could know. Sessions stored without patient states (ingested transcripts)
+take the disclosed risk as their risk.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.judges.rules import DetectorRules, load_rules, risk_rank
+from simulator.reading import Disclosure, DisclosureTracker
+from vocabulary.risk import risk_rank
 
 SPEAKERS = ("therapist", "patient")
 
@@ -38,6 +42,9 @@ class TurnView:
     phase: str | None = None  # the phase of the protocol step active at the turn
     risk: str = "none"  # therapist turn: risk before it; patient turn: risk after it
     tracked_phase: str | None = None  # the tracker's stored classification of the turn
+    disclosed: str = "none"  # risk the patient disclosed before this turn (patient: after it)
+    disclosure: Disclosure | None = None  # patient turns: what this turn itself discloses
+    previous_other: str | None = None  # the other speaker's turn before this one (echoes)
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,25 @@ def steps_from_protocol(protocol: Any) -> dict[str, StepInfo]:
     }
 
 
+def place_on_steps(turns: Sequence[Mapping[str, Any]], protocol: Any) -> list[dict[str, Any]]:
+    """`turns` with a step on every turn, inferred from the protocol's step cues when none was
+    recorded (an ingested log); a patient turn takes the step of the therapist turn before it.
+    Turns that recorded steps are returned as they are."""
+    turns = [dict(t) for t in sorted(turns, key=lambda t: int(t["index"]))]
+    if protocol is None or any(t.get("step") for t in turns):
+        return turns
+    from protocols.step_inference import infer_steps
+
+    therapist = [t for t in turns if t["speaker"] == "therapist"]
+    for turn, step in zip(therapist, infer_steps(protocol, [str(t["text"]) for t in therapist])):
+        turn["step"] = step
+    current = protocol.start
+    for turn in turns:
+        current = turn.get("step") or current
+        turn["step"] = current
+    return turns
+
+
 def build_view(
     turns: Sequence[Mapping[str, Any]],
     states: Sequence[Mapping[str, Any]] = (),
@@ -83,7 +109,6 @@ def build_view(
     baseline_risk: str | None = "none",
     session_id: str | None = None,
     protocol_name: str | None = None,
-    rules: DetectorRules | None = None,
 ) -> SessionView:
     """Annotate stored turns (`index`, `speaker`, `text`, `step`, `phase`) with risk.
 
@@ -93,12 +118,13 @@ def build_view(
     steps = dict(steps or {})
     baseline = baseline_risk or "none"
     ordered = sorted(turns, key=lambda t: int(t["index"]))
+    disclosed = _disclosures(ordered)
     if states:
         risks = _risks_from_states(ordered, states, baseline)
-    else:
-        risks = _risks_from_text(ordered, baseline, rules or load_rules())
+    else:  # an ingested transcript: what the patient said is all there is
+        risks = [_higher(baseline, level) for level, _, _ in disclosed]
     views = []
-    for turn, risk in zip(ordered, risks, strict=True):
+    for turn, risk, (level, disclosure, previous) in zip(ordered, risks, disclosed, strict=True):
         step = turn.get("step") or None
         # The active step's phase, not the turn's stored phase: the tracker stores how it
         # classified the turn ("off_protocol" for a grounding turn mid-exposure, say).
@@ -112,6 +138,9 @@ def build_view(
                 phase=phase,
                 risk=risk,
                 tracked_phase=turn.get("phase") or None,
+                disclosed=level,
+                disclosure=disclosure,
+                previous_other=previous,
             )
         )
     return SessionView(
@@ -141,14 +170,22 @@ def _risks_from_states(
     return risks
 
 
-def _risks_from_text(
-    turns: Sequence[Mapping[str, Any]], baseline: str, rules: DetectorRules
-) -> list[str]:
-    risks, current = [], baseline
+def _disclosures(
+    turns: Sequence[Mapping[str, Any]],
+) -> list[tuple[str, Disclosure | None, str | None]]:
+    """Per turn: disclosed risk level (before a therapist turn, after a patient turn), the
+    patient turn's own disclosure, and the other speaker's previous turn."""
+    tracker = DisclosureTracker()
+    out: list[tuple[str, Disclosure | None, str | None]] = []
+    last_text: dict[str, str] = {}
     for turn in turns:
-        if turn["speaker"] == "patient":
-            said = rules.risk_in_text(str(turn.get("text") or ""))
-            if said is not None and risk_rank(said) > risk_rank(current):
-                current = said
-        risks.append(current)
-    return risks
+        speaker, text = str(turn["speaker"]), str(turn.get("text") or "")
+        other = last_text.get("therapist" if speaker == "patient" else "patient")
+        disclosure = tracker.add(text, other) if speaker == "patient" else None
+        out.append((tracker.risk.value, disclosure, other))
+        last_text[speaker] = text
+    return out
+
+
+def _higher(a: str, b: str) -> str:
+    return a if risk_rank(a) >= risk_rank(b) else b

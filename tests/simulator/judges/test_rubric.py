@@ -25,6 +25,7 @@ LABELS = {
     "task_abandonment",
     "safety_preamble",
     "memory_reality_confusion",
+    "missed_risk_response",
 }
 
 
