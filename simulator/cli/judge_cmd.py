@@ -296,8 +296,8 @@ def ingest(
         _rubric(rubric)
     store, _ = open_store(db)
     result = ingest_files(store, files, fmt, protocol=protocol, persona=persona)
-    report_problems(result.problems)
-    if not result.stored:
+    if result.problems or not result.stored:
+        report_problems(result.problems)
         raise typer.Exit(2)
     summaries = {}
     if specs is not None:

@@ -2,12 +2,16 @@
 
 Formats:
 - `jsonl`: one JSON object per line, `{"session": KEY, "speaker": "patient"|"therapist",
-  "text": ...}`; each distinct KEY becomes one session whose external_id is KEY.
+  "text": ...}`, optionally with `"step"` (a step id of the `--protocol`) or `"phase"` (one of
+  its phases); each distinct KEY becomes one session whose external_id is KEY. Without steps,
+  the protocol's step cues place the therapist turns on its steps when the session is judged.
 - `vera-mh`: VERA-MH's plain-text conversation files, one conversation per file (its
   external_id is the file name without extension). A turn starts with `user: ` (the patient)
   or `agent: ` (the chatbot), labels in any case, and runs until the next label.
 
-Bad lines are reported as `FILE:LINE: ...` and skipped; the rest is stored.
+Every bad line is reported as `FILE:LINE: ...` (an unknown speaker, an empty turn, a step or
+phase the protocol does not have) and then nothing is stored: a half-stored transcript would
+be judged as if it were whole.
 """
 
 from __future__ import annotations
@@ -40,13 +44,22 @@ MAX_FILE_BYTES = 50_000_000
 _VERA_LABEL = re.compile(r"^(user|agent)\s*:\s?(.*)$", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class ExternalTurn:
+    speaker: str
+    text: str
+    where: str  # FILE:LINE
+    step: str | None = None
+    phase: str | None = None
+
+
 @dataclass
 class Conversation:
-    """One external conversation: its key and its (speaker, text) turns."""
+    """One external conversation: its key and its turns."""
 
     key: str
     source: str  # FILE:LINE where it starts
-    turns: list[tuple[str, str]] = field(default_factory=list)
+    turns: list[ExternalTurn] = field(default_factory=list)
 
 
 @dataclass
@@ -108,7 +121,11 @@ def _parse_jsonl(path: Path, text: str) -> tuple[list[Conversation], list[str]]:
             continue
         key = str(record["session"])
         conversation = conversations.setdefault(key, Conversation(key, where))
-        conversation.turns.append((record["speaker"], record["text"]))
+        conversation.turns.append(
+            ExternalTurn(
+                record["speaker"], record["text"], where, record.get("step"), record.get("phase")
+            )
+        )
     if not conversations and not problems:
         problems.append(f"{path}:1: no conversations in the file")
     return list(conversations.values()), problems
@@ -124,6 +141,9 @@ def _record_problem(record: Any) -> str | None:
         return f'"speaker" must be "patient" or "therapist", not {record.get("speaker")!r}'
     if not isinstance(record.get("text"), str) or not record["text"].strip():
         return 'missing "text" (the turn, a non-empty string)'
+    for name in ("step", "phase"):
+        if record.get(name) is not None and not isinstance(record[name], str):
+            return f'"{name}" must be a string (an id from the protocol), not {record[name]!r}'
     for name in ("session", "text"):
         if not _is_utf8(str(record[name])):
             # a lone surrogate escape (\ud800): valid JSON, but no database can store it
@@ -152,9 +172,11 @@ def _parse_vera_mh(path: Path, text: str) -> tuple[list[Conversation], list[str]
             return
         body = "\n".join(current).strip()
         if body:
-            conversation.turns.append((speaker, body))
+            conversation.turns.append(ExternalTurn(speaker, body, f"{path}:{start_line}"))
         else:
-            problems.append(f"{path}:{start_line}: empty turn (a label with no text); skipped")
+            problems.append(
+                f"{path}:{start_line}: empty turn (a label with no text); write what was said"
+            )
 
     for number, line in enumerate(text.splitlines(), start=1):
         match = _VERA_LABEL.match(line)
@@ -166,7 +188,8 @@ def _parse_vera_mh(path: Path, text: str) -> tuple[list[Conversation], list[str]
             current.append(line)
         elif line.strip() and not stray_reported:
             problems.append(
-                f"{path}:{number}: text before the first `user:` or `agent:` label; skipped"
+                f"{path}:{number}: text before the first `user:` or `agent:` label; "
+                "start each turn with `user: ` or `agent: `"
             )
             stray_reported = True
     close_turn()
@@ -210,8 +233,18 @@ def store_conversations(
                 **persona_fields,
             },
         )
-        for index, (speaker, text) in enumerate(conversation.turns):
-            add_turn(db, session_id, {"index": index, "speaker": speaker, "text": text})
+        for index, turn in enumerate(conversation.turns):
+            add_turn(
+                db,
+                session_id,
+                {
+                    "index": index,
+                    "speaker": turn.speaker,
+                    "text": turn.text,
+                    "step": turn.step,
+                    "phase": turn.phase,
+                },
+            )
         update_session(db, session_id, status=SessionStatus.DONE, end_reason=EndReason.INGESTED)
         stored.append(
             {
@@ -233,14 +266,17 @@ def ingest_files(
     protocol: str | None = None,
     persona: str | None = None,
 ) -> IngestResult:
-    """Parse every file, store what is importable, and report every line skipped."""
+    """Parse every file and store all of it, or report every bad line and store nothing."""
     conversations: list[Conversation] = []
     problems: list[str] = []
     for path in paths:
-        found, skipped = parse_file(path, fmt)
+        found, bad = parse_file(path, fmt)
         conversations += found
-        problems += skipped
-    if not conversations:
+        problems += bad
+    problems += _step_problems(conversations, protocol)
+    if problems and conversations:
+        problems.append("nothing was stored; fix the lines above and ingest again")
+    if problems or not conversations:
         return IngestResult(None, [], problems)
     names = ", ".join(Path(p).name for p in paths)
     run_id, stored = store_conversations(
@@ -252,6 +288,38 @@ def ingest_files(
         persona=persona,
     )
     return IngestResult(run_id, stored, problems)
+
+
+def _step_problems(conversations: list[Conversation], protocol: str | None) -> list[str]:
+    """Steps and phases given per line must belong to the --protocol; each turn with a step
+    gets that step's phase."""
+    given = [t for c in conversations for t in c.turns if t.step or t.phase]
+    if not given:
+        return []
+    if protocol is None:
+        return [f"{given[0].where}: a step or phase needs --protocol NAME (the protocol it is in)"]
+    from protocols import load_protocol
+
+    steps = load_protocol(protocol)  # ProtocolError (exit 2) when unknown or invalid
+    phases = {s.phase for s in steps.steps}
+    problems = []
+    for conversation in conversations:
+        for position, turn in enumerate(conversation.turns):
+            if turn.step is not None and turn.step not in steps.step_ids:
+                problems.append(
+                    f"{turn.where}: step {turn.step!r} is not a step of protocol {steps.id} "
+                    f"(steps: {', '.join(steps.step_ids)})"
+                )
+            elif turn.step is not None:
+                conversation.turns[position] = ExternalTurn(
+                    turn.speaker, turn.text, turn.where, turn.step, steps.phase_of(turn.step)
+                )
+            elif turn.phase is not None and turn.phase not in phases:
+                problems.append(
+                    f"{turn.where}: phase {turn.phase!r} is not a phase of protocol {steps.id} "
+                    f"(phases: {', '.join(sorted(phases))})"
+                )
+    return problems
 
 
 def _merge(conversations: list[Conversation]) -> list[Conversation]:

@@ -84,9 +84,9 @@ def steps_from_protocol(protocol: Any) -> dict[str, StepInfo]:
 def place_on_steps(turns: Sequence[Mapping[str, Any]], protocol: Any) -> list[dict[str, Any]]:
     """`turns` with a step on every turn, inferred from the protocol's step cues when none was
     recorded (an ingested log); a patient turn takes the step of the therapist turn before it.
-    Turns that recorded steps are returned as they are."""
+    Turns that recorded a step or phase are returned as they are."""
     turns = [dict(t) for t in sorted(turns, key=lambda t: int(t["index"]))]
-    if protocol is None or any(t.get("step") for t in turns):
+    if protocol is None or any(t.get("step") or t.get("phase") for t in turns):
         return turns
     from protocols.step_inference import infer_steps
 

@@ -103,21 +103,24 @@ def test_calibrate_text_json_and_bad_folder(cli, tmp_path):
     assert code == 2 and "no reference transcripts" in err
 
 
-def test_ingest_stores_judges_and_reports_skipped_lines(cli, db, db_path, tmp_path):
+def test_ingest_stores_and_judges_a_whole_file_or_nothing(cli, db, db_path, tmp_path):
+    lines = [
+        json.dumps({"session": "k1", "speaker": "patient", "text": "I feel awful."}),
+        "garbage",
+        json.dumps({"session": "k1", "speaker": "therapist", "text": "If you are in crisis, call 988."}),
+    ]
     path = tmp_path / "logs.jsonl"
-    path.write_text(
-        json.dumps({"session": "k1", "speaker": "patient", "text": "I feel awful."})
-        + "\n"
-        + "garbage\n"
-        + json.dumps(
-            {"session": "k1", "speaker": "therapist", "text": "If you are in crisis, call 988."}
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out, err = cli("ingest", path, "--db", db_path, *SCRIPTED)
-    assert code == 0
-    assert err == f"error: {path}:2: not valid JSON (Expecting value at column 1)\n"
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        f"error: {path}:2: not valid JSON (Expecting value at column 1)",
+        "error: nothing was stored; fix the lines above and ingest again",
+    ]
+    assert db["sessions"].count == 0
+    path.write_text("\n".join([lines[0], lines[2]]) + "\n", encoding="utf-8")
+    code, out, err = cli("ingest", path, "--db", db_path, *SCRIPTED)
+    assert code == 0 and err == ""
     assert out.startswith("stored 1 session(s) in run run_") and " k1  (2 turns)" in out
     assert "detectors: crisis_resource_insertion at 1; safety_preamble at 1" in out
     code, out, _ = cli("ingest", path, "--db", db_path, "--no-judge", "--json")
@@ -126,6 +129,44 @@ def test_ingest_stores_judges_and_reports_skipped_lines(cli, db, db_path, tmp_pa
         "judging"
     ] is None
     assert db["sessions"].count == 2 and db["judgments"].count == 2
+
+
+def test_ingest_rejects_steps_and_empty_turns_with_their_lines(cli, db, db_path, tmp_path):
+    turn = {"session": "s", "speaker": "therapist", "text": "Close your eyes."}
+    path = tmp_path / "steps.jsonl"
+    path.write_text(
+        json.dumps({**turn, "step": "imaginal_exposure"}) + "\n" + json.dumps({**turn, "step": "nap"}) + "\n",
+        encoding="utf-8",
+    )
+    code, _, err = cli("ingest", path, "--db", db_path, "--no-judge")
+    assert code == 2 and f"error: {path}:1: a step or phase needs --protocol NAME" in err
+    code, _, err = cli("ingest", path, "--protocol", "pe", "--db", db_path, "--no-judge")
+    assert code == 2 and f"error: {path}:2: step 'nap' is not a step of protocol pe" in err
+    vera = tmp_path / "chat.txt"
+    vera.write_text("user: hello\nagent:\nuser: are you there?\n", encoding="utf-8")
+    code, _, err = cli("ingest", vera, "--db", db_path, "--no-judge")
+    assert code == 2 and f"error: {vera}:2: empty turn" in err
+    assert db["sessions"].count == 0 and db["turns"].count == 0
+
+
+def test_ingested_steps_and_inferred_steps_let_phase_labels_fire(cli, db, db_path, tmp_path):
+    chat = [
+        ("therapist", "How was your week, and did you do the homework?"),
+        ("patient", "I listened to the recording twice."),
+        ("therapist", "Good. Close your eyes and go back to the night of the crash, in the present tense."),
+        ("patient", "I'm in the car, the lights are coming at me, I'm shaking."),
+        ("therapist", "Let's stop here. Take some deep breaths and open your eyes, you're safe now."),
+    ]
+    path = tmp_path / "pe.jsonl"
+    path.write_text(
+        "".join(json.dumps({"session": "a", "speaker": s, "text": t}) + "\n" for s, t in chat),
+        encoding="utf-8",
+    )
+    code, out, err = cli("ingest", path, "--protocol", "pe", "--db", db_path, *SCRIPTED)
+    assert code == 0, err
+    assert "premature_grounding at 4" in out
+    code, out, _ = cli("ingest", path, "--db", db_path, *SCRIPTED)  # no protocol: no phase
+    assert code == 0 and "premature_grounding" not in out
 
 
 def test_ingest_with_nothing_importable_exits_2(cli, db_path, tmp_path):

@@ -40,7 +40,7 @@ def test_jsonl_groups_turns_by_session_and_reports_bad_lines(tmp_path):
     path = tmp_path / "logs.jsonl"
     path.write_text(JSONL, encoding="utf-8")
     conversations, problems = parse_file(path, "jsonl")
-    assert [(c.key, c.turns) for c in conversations] == [
+    assert [(c.key, [(t.speaker, t.text) for t in c.turns]) for c in conversations] == [
         (
             "alpha",
             [("patient", "I failed the exam."), ("therapist", "Don't worry, you'll be fine.")],
@@ -59,7 +59,7 @@ def test_vera_mh_turns_span_lines_until_the_next_label(tmp_path):
     (conversation,), problems = parse_file(path, "vera-mh")
     assert problems == []
     assert conversation.key == "conversation_12"
-    assert conversation.turns == [
+    assert [(t.speaker, t.text) for t in conversation.turns] == [
         ("patient", "I haven't slept in days.\nEverything feels heavy."),
         ("therapist", "I'm sorry it's been so hard. What has been keeping you up?"),
         ("patient", "Thinking about my dad. Sometimes I think about killing myself."),
@@ -74,10 +74,11 @@ def test_vera_mh_problems(tmp_path):
     stray = tmp_path / "stray.txt"
     stray.write_text("Conversation 3\nuser: hi\nagent:\n", encoding="utf-8")
     (conversation,), problems = parse_file(stray, "vera-mh")
-    assert conversation.turns == [("patient", "hi")]
+    assert [(t.speaker, t.text) for t in conversation.turns] == [("patient", "hi")]
     assert problems == [
-        f"{stray}:1: text before the first `user:` or `agent:` label; skipped",
-        f"{stray}:3: empty turn (a label with no text); skipped",
+        f"{stray}:1: text before the first `user:` or `agent:` label; "
+        "start each turn with `user: ` or `agent: `",
+        f"{stray}:3: empty turn (a label with no text); write what was said",
     ]
     empty = tmp_path / "empty.txt"
     empty.write_text("nothing here\n", encoding="utf-8")
@@ -91,12 +92,21 @@ def test_vera_mh_problems(tmp_path):
         parse_file(stray, "csv")
 
 
-def test_ingested_sessions_are_stored_finished_with_their_external_id(db, tmp_path):
+def test_a_file_with_bad_lines_stores_nothing(db, tmp_path):
     path = tmp_path / "logs.jsonl"
     path.write_text(JSONL, encoding="utf-8")
     result = ingest_files(db, [path], "jsonl")
+    assert result.stored == [] and result.run_id is None and len(result.problems) == 6
+    assert db["runs"].count == 0 and db["turns"].count == 0
+
+
+def test_ingested_sessions_are_stored_finished_with_their_external_id(db, tmp_path):
+    path = tmp_path / "logs.jsonl"
+    good = [line for line in JSONL.splitlines()[:3]] + [JSONL.splitlines()[-1]]
+    path.write_text("\n".join(good), encoding="utf-8")
+    result = ingest_files(db, [path], "jsonl")
     assert [row["external_id"] for row in result.stored] == ["alpha", "beta", "7"]
-    assert len(result.problems) == 5
+    assert result.problems == []
     run = db["runs"].get(result.run_id)
     assert run["kind"] == "ingest" and run["status"] == "done"
     first = session_row(db, result.stored[0]["session_id"])
