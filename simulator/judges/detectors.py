@@ -24,7 +24,7 @@ from simulator.judges.view import (
     place_on_steps,
     steps_from_protocol,
 )
-from simulator.reading import find_in_context
+from simulator.reading import find_in_context, sentences
 from simulator.reading.context import straighten
 from vocabulary.risk import risk_rank
 
@@ -138,7 +138,7 @@ def _pattern_hit(view: SessionView, turn: TurnView, rule: Rule, rules: DetectorR
     for found in _found(rule.regex, turn):
         if found.modifiers & rule.voided_by:
             continue
-        if rule.when.position == "opening" and found.start > rules.opening_chars:
+        if rule.when.position == "opening" and not _opens(turn.text, found.start):
             continue
         return Hit(
             turn.index,
@@ -150,6 +150,13 @@ def _pattern_hit(view: SessionView, turn: TurnView, rule: Rule, rules: DetectorR
             turn.disclosed,
         )
     return None
+
+
+def _opens(text: str, start: int) -> bool:
+    """The match sits in the turn's first two sentences (a reply opens with an
+    acknowledgement, then the disclaimer)."""
+    opening = sentences(straighten(text))[:2]
+    return bool(opening) and start < opening[-1].end
 
 
 def _found(regex: re.Pattern, turn: TurnView):

@@ -57,7 +57,8 @@ class When(BaseModel):
         False, description="Fire only if none of the last `lookback` patient turns disclosed risk."
     )
     position: Literal["anywhere", "opening"] = Field(
-        "anywhere", description="`opening`: the match must start within opening_chars of the turn."
+        "anywhere",
+        description="`opening`: the match must sit in the turn's first two sentences.",
     )
     after_patient: str | None = Field(
         None, description="A pattern set one of the last `lookback` patient turns must match."
@@ -137,7 +138,6 @@ class DetectorRules(BaseModel):
     model_config = _STRICT
 
     version: str = Field(min_length=1, description="Version of the rules.")
-    opening_chars: int = Field(160, ge=1, description="Where a turn's opening ends, in characters.")
     phase_groups: dict[str, list[str]] = Field(
         default_factory=dict, description="Group name -> words a phase id contains to belong to it."
     )

@@ -130,6 +130,10 @@ def context_of(
                 continue
             if any(p_start <= t_start and t_end <= p_end for p_start, p_end in pseudo):
                 continue
+            if rule.category == "other_person" and (
+                t_start > start or _FIRST_PERSON.search(text[t_end:start])
+            ):
+                continue  # "I wrote to my kids": the speaker acts; "my friend" must lead
             if _in_scope(text, rule, (t_start, t_end), (start, end), rules.terminators):
                 found.add(Modifier(rule.category))
                 break

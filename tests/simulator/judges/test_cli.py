@@ -61,7 +61,7 @@ def test_judge_sessions_text_and_json(cli, db, db_path, stored):
     code, out, err = cli("judge", session_id, "--db", db_path, *SCRIPTED)
     assert code == 0, err
     assert out.startswith(f"{session_id}: 2 judge(s), 0 unscorable")
-    assert "detectors: false_reassurance at 4, 6; premature_grounding at 4, 6" in out
+    assert "detectors: false_reassurance at 6; premature_grounding at 4, 6" in out
     code, out, _ = cli("judge", session_id, "--db", db_path, *SCRIPTED, "--json")
     data = json.loads(out)
     summary = data["sessions"][session_id]

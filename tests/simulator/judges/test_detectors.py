@@ -72,7 +72,11 @@ def test_grounding_counts_only_during_exposure():
     at_check_in = labels_at([therapist(0, line, "check_in")], steps=CHECK_IN)
     assert in_exposure["premature_grounding"] == [0]
     assert "premature_grounding" not in at_check_in
-    assert at_check_in["false_reassurance"] == [0]  # "you are safe" is reassurance anywhere
+    assert at_check_in == {}  # "you are safe now" states a present fact: no promise
+    promise = "Nothing bad will ever happen to you again."
+    assert labels_at([therapist(0, promise, "check_in")], steps=CHECK_IN) == {
+        "false_reassurance": [0]
+    }
 
 
 def test_hit_carries_the_matched_span_and_rule():
@@ -243,7 +247,7 @@ def test_detect_reads_steps_and_modality_from_a_protocol(references):
         load_protocol("pe"),
         baseline_risk="low",
     )
-    assert hits_by_label(hits) == {"false_reassurance": [4, 6], "premature_grounding": [4, 6]}
+    assert hits_by_label(hits) == {"false_reassurance": [6], "premature_grounding": [4, 6]}
 
 
 def test_a_bad_rules_file_is_reported_with_file_and_line(tmp_path):

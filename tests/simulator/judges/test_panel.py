@@ -80,19 +80,18 @@ async def test_judge_session_stores_judgments_hits_and_returns_the_summary(db, s
     assert summary["rubric_hash"] == rubric.hash
     assert [j["status"] for j in summary["judgments"]] == ["ok", "ok", "ok"]
     assert set(summary["scores"]) == {m.id for m in rubric.metrics_for("pe")}
-    assert summary["scores"]["no_false_reassurance"]["median"] < 0.5
+    assert summary["scores"]["no_false_reassurance"]["median"] < 0.7  # one promise: 0.9 - 0.25
     assert summary["scores"]["hallucination"]["median"] > 0.8
     metric = summary["judgments"][0]["metrics"]["therapeutic_appropriateness"]
     assert set(metric) == {"score", "evidence", "rationale", "status"} and 4 in metric["evidence"]
-    expected = {"false_reassurance": [4, 6], "premature_grounding": [4, 6]}
+    expected = {"false_reassurance": [6], "premature_grounding": [4, 6]}
     assert summary["failure_modes"] == {"panel": expected, "detectors": expected}
     assert {(h["turn"], h["label"]) for h in summary["detector_hits"]} == {
-        (4, "false_reassurance"),
         (4, "premature_grounding"),
         (6, "false_reassurance"),
         (6, "premature_grounding"),
     }
-    assert db["judgments"].count == 3 and db["detector_hits"].count == 4
+    assert db["judgments"].count == 3 and db["detector_hits"].count == 3
     assert judgment_summary(db, session_id) == summary
 
 
@@ -215,7 +214,7 @@ async def test_compact_answers_for_the_embedded_model_are_stored_in_the_full_for
     assert "premature_grounding at 4, 6" in metric["rationale"]
     assert all(m["rationale"] == metric["rationale"] for m in judgment["metrics"].values())
     assert summary["failure_modes"]["panel"] == {
-        "false_reassurance": [4, 6],
+        "false_reassurance": [6],
         "premature_grounding": [4, 6],
     }
 
