@@ -140,6 +140,7 @@ class Step(BaseModel):
             except re.error as exc:
                 raise ValueError(f"cue {cue!r} is not a regular expression: {exc}") from exc
         return value
+
     measures: list[Measure] = Field(
         default_factory=list, description="What the patient reports here and how often."
     )

@@ -8,11 +8,15 @@ from pathlib import Path
 import typer
 import typer.core
 
+from simulator.cli.detectors_cmd import detectors
+
 JUDGE_HELP = """Score stored sessions with the judge panel and the detectors, or calibrate the panel.
 
 patientsim judge SESSION_ID... | --run RUN_ID [--judges ...] [--rubric FILE] [--db PATH]
 
 patientsim judge calibrate [--judges ...] [--json]
+
+patientsim judge detectors [--eval] [--json]
 
 patientsim judge schema rubric|detectors|reference
 
@@ -43,6 +47,7 @@ def register(app: typer.Typer) -> None:
     judge_app.command(SESSIONS_COMMAND, hidden=True)(judge_sessions)
     judge_app.command("calibrate")(calibrate)
     judge_app.command("schema")(schema)
+    judge_app.command("detectors")(detectors)
     app.add_typer(judge_app, name="judge")
     app.command("ingest")(ingest)
 
@@ -221,12 +226,17 @@ def _print_calibration(report: dict) -> None:
         f"judges: {', '.join(report['judges'])}; "
         f"{report['unscorable_judgments']} of {report['judgments']} judgments unscorable"
     )
-    print(f"\n{'label':28s} {'planted':>7s}  detectors sens/spec   panel sens/spec")
+    print(
+        f"\n{'label':28s} {'planted':>7s}  detectors sens/spec   panel sens/spec"
+        "   detectors on held-out corpus P/R"
+    )
     for label, row in report["labels"].items():
         det, pan = row["detectors"] or {}, row["panel"] or {}
+        corpus = row.get("detectors_heldout_corpus") or {}
         print(
             f"{label:28s} {row['planted']:7d}  {_rate(det.get('sensitivity'))} / {_rate(det.get('specificity'))}"
             f"        {_rate(pan.get('sensitivity'))} / {_rate(pan.get('specificity'))}"
+            f"        {_rate(corpus.get('precision'))} / {_rate(corpus.get('recall'))}"
         )
     print(f"\n{'metric':32s} {'n':>3s} {'MAE':>5s} {'bias':>6s}")
     for metric, row in report["metrics"].items():

@@ -61,6 +61,9 @@ async def calibrate(
             }
         )
     labels = _labels_report(cases, rules, set(rubric.labels))
+    for label, rates in held_out_rates().items():
+        if label in labels:
+            labels[label]["detectors_heldout_corpus"] = rates
     metrics = _metrics_report(cases)
     judgments = len(cases) * len(specs)
     unscorable = sum(c["unscorable"] for c in cases)
@@ -156,3 +159,16 @@ def _warnings(
     if judgments and unscorable / judgments > MAX_UNSCORABLE_SHARE:
         warnings.append(f"{unscorable} of {judgments} judgments unscorable")
     return warnings
+
+
+def held_out_rates() -> dict[str, dict[str, Any]]:
+    """The detectors' precision and recall per label on the held-out labelled corpus, shown
+    beside the reference figures (a few planted cases each) so neither is read alone."""
+    from simulator.judges.corpus import HELDOUT
+    from simulator.judges.detector_eval import evaluate_files
+
+    result = evaluate_files([HELDOUT])["corpora"][HELDOUT.stem]
+    return {
+        label: {k: row[k] for k in ("precision", "recall", "f1", "tp", "fp", "fn")}
+        for label, row in result["labels"].items()
+    }

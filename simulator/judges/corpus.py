@@ -86,11 +86,13 @@ def _problems(
     for position, turn in enumerate(conversation.turns):
         unknown = sorted(set(turn.labels) - labels)
         if unknown:
-            problems.append(f"turns.{position}.labels: unknown {', '.join(unknown)}")
+            problems.append(f"turns[{position}].labels: unknown {', '.join(unknown)}")
         if turn.disclosure not in levels:
-            problems.append(f"turns.{position}.disclosure: {turn.disclosure!r} is not a C-SSRS level")
+            problems.append(
+                f"turns[{position}].disclosure: {turn.disclosure!r} is not a C-SSRS level"
+            )
         if turn.step is not None and steps is not None and turn.step not in steps:
-            problems.append(f"turns.{position}.step: {turn.step!r} is not a step of the protocol")
+            problems.append(f"turns[{position}].step: {turn.step!r} is not a step of the protocol")
     return problems
 
 

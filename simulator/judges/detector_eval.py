@@ -44,7 +44,9 @@ def evaluate(conversations: Sequence[CorpusConversation]) -> dict[str, Any]:
         hits: dict[int, set[str]] = {}
         for hit in detect_view(view, rules):
             hits.setdefault(hit.turn, set()).add(hit.label)
-        truth = {i: set(t.labels) for i, t in enumerate(conversation.turns) if t.speaker == "therapist"}
+        truth = {
+            i: set(t.labels) for i, t in enumerate(conversation.turns) if t.speaker == "therapist"
+        }
         said = {i: hits.get(i, set()) for i in truth}
         gold.append(truth)
         found.append(said)

@@ -17,7 +17,7 @@ import yaml
 
 from simulator.judges.normalise import fold
 from simulator.judges.rubric import Metric, Rubric
-from simulator.judges.view import SessionView, StepInfo, TurnView
+from simulator.judges.view import SessionView, StepInfo, TurnView, with_disclosures
 
 SESSION_OPEN, SESSION_CLOSE = "<session>", "</session>"
 TRANSCRIPT_OPEN, TRANSCRIPT_CLOSE = "<transcript>", "</transcript>"
@@ -140,7 +140,7 @@ def parse_session_data(text: str) -> SessionView | None:
             header[m[1]] = m[2]
     return SessionView(
         modality=header.get("modality", "other"),
-        turns=tuple(turns),
+        turns=with_disclosures(turns),
         steps=steps,
         baseline_risk=header.get("patient risk at start", "none"),
         protocol_name=header.get("protocol"),

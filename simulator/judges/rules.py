@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from simulator.judges.errors import JudgeError
 from simulator.reading import Modifier
-from simulator.reading.context import straighten
 from vocabulary.risk import RISK_LEVELS
 from vocabulary.yaml_model import read_model
 
@@ -66,7 +65,9 @@ class When(BaseModel):
     not_after_patient: str | None = Field(
         None, description="A pattern set none of the last `lookback` patient turns may match."
     )
-    lookback: int = Field(2, ge=1, description="Patient turns looked back for the conditions above.")
+    lookback: int = Field(
+        2, ge=1, description="Patient turns looked back for the conditions above."
+    )
 
     @field_validator("disclosed_below")
     @classmethod
@@ -102,7 +103,8 @@ class Rule(BaseModel):
         "other_person, question, echo (of the other speaker's words).",
     )
     unless: list[str] = Field(
-        default_factory=list, description="Patterns that, anywhere in the turn, void the rule there."
+        default_factory=list,
+        description="Patterns that, anywhere in the turn, void the rule there.",
     )
     window: int = Field(2, ge=1, description="missed_response: therapist turns allowed to answer.")
     default_max_turns: int = Field(

@@ -20,11 +20,11 @@ from simulator.judges.detectors import Hit, detect_view
 from simulator.judges.prompt import SESSION_OPEN, parse_session_data
 from simulator.judges.rubric import load_rubric
 from simulator.judges.rules import load_rules
-from simulator.reading.context import straighten
-from vocabulary.risk import risk_rank
 from simulator.judges.schema import MAX_COMPACT_FINDINGS, MAX_COMPACT_RATIONALE_CHARS, MAX_EVIDENCE
 from simulator.judges.view import SessionView
 from simulator.models.scripted.behaviours import Request
+from simulator.reading.context import straighten
+from vocabulary.risk import risk_rank
 
 CLEAN_SCORE = 0.9
 PENALTY_PER_TURN = 0.25

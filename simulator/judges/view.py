@@ -11,7 +11,7 @@ take the disclosed risk as their risk.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from simulator.reading import Disclosure, DisclosureTracker
@@ -91,7 +91,8 @@ def place_on_steps(turns: Sequence[Mapping[str, Any]], protocol: Any) -> list[di
     from protocols.step_inference import infer_steps
 
     therapist = [t for t in turns if t["speaker"] == "therapist"]
-    for turn, step in zip(therapist, infer_steps(protocol, [str(t["text"]) for t in therapist])):
+    inferred = infer_steps(protocol, [str(t["text"]) for t in therapist])
+    for turn, step in zip(therapist, inferred, strict=True):
         turn["step"] = step
     current = protocol.start
     for turn in turns:
@@ -168,6 +169,15 @@ def _risks_from_states(
             current = by_turn[max(earlier)] if earlier else baseline
         risks.append(current)
     return risks
+
+
+def with_disclosures(turns: Sequence[TurnView]) -> tuple[TurnView, ...]:
+    """Turns read back from elsewhere (a judge prompt) with their disclosed risk filled in."""
+    graded = _disclosures([{"speaker": t.speaker, "text": t.text} for t in turns])
+    return tuple(
+        replace(turn, disclosed=level, disclosure=disclosure, previous_other=previous)
+        for turn, (level, disclosure, previous) in zip(turns, graded, strict=True)
+    )
 
 
 def _disclosures(

@@ -37,7 +37,7 @@ class Modifier(StrEnum):
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _WORD = re.compile(r"[\w']+")
 _FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|i'm|im|i've|i'd|i'll|ive|id)\b", re.I)
-_QUOTES = "\"“”"
+_QUOTES = '"“”'
 
 
 class ModifierRule(BaseModel):
@@ -48,7 +48,9 @@ class ModifierRule(BaseModel):
     direction: Literal["forward", "backward", "both"] = Field(
         description="forward: phrases after the trigger; backward: before it; both: either."
     )
-    max_words: int = Field(8, ge=1, description="Widest scope, in words between trigger and phrase.")
+    max_words: int = Field(
+        8, ge=1, description="Widest scope, in words between trigger and phrase."
+    )
     triggers: list[str] = Field(min_length=1, description="Regular expressions for the trigger.")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.reading.context import Found, Modifier, find_in_context, straighten
+from simulator.reading.context import Modifier, find_in_context, straighten
 from simulator.reading.sentences import sentences
 from vocabulary.errors import InputProblem
 from vocabulary.risk import Risk
@@ -154,5 +154,3 @@ class DisclosureTracker:
         if disclosure.rank > CSSRS_LEVELS.index(self.level):
             self.level = disclosure.level
         return disclosure
-
-

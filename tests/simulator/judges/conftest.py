@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
+from simulator.cli.main import main
 from simulator.judges import load_references
 from simulator.judges.references import ReferenceTranscript
 from simulator.models.scripted import behaviours
@@ -78,3 +80,17 @@ def behaviour(monkeypatch):
         return f"scripted/{name}"
 
     return register
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """cli(*args) -> (exit code, stdout, stderr), through main() as the console script runs it."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["patientsim", *map(str, args)])
+        with pytest.raises(SystemExit) as stop:
+            main()
+        out, err = capsys.readouterr()
+        return stop.value.code, out, err
+
+    return run

@@ -7,27 +7,10 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
-from simulator.cli.main import main
 from simulator.judges.references import REFERENCE_DIR
 from simulator.store import create_run
 
 SCRIPTED = ["--judges", "scripted/judge,scripted/judge"]
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys):
-    """cli(*args) -> (exit code, stdout, stderr), through main() as the console script runs it."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["patientsim", *map(str, args)])
-        with pytest.raises(SystemExit) as stop:
-            main()
-        out, err = capsys.readouterr()
-        return stop.value.code, out, err
-
-    return run
 
 
 def test_judge_needs_sessions_or_a_run(cli, db_path):
@@ -107,7 +90,9 @@ def test_ingest_stores_and_judges_a_whole_file_or_nothing(cli, db, db_path, tmp_
     lines = [
         json.dumps({"session": "k1", "speaker": "patient", "text": "I feel awful."}),
         "garbage",
-        json.dumps({"session": "k1", "speaker": "therapist", "text": "If you are in crisis, call 988."}),
+        json.dumps(
+            {"session": "k1", "speaker": "therapist", "text": "If you are in crisis, call 988."}
+        ),
     ]
     path = tmp_path / "logs.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -135,7 +120,10 @@ def test_ingest_rejects_steps_and_empty_turns_with_their_lines(cli, db, db_path,
     turn = {"session": "s", "speaker": "therapist", "text": "Close your eyes."}
     path = tmp_path / "steps.jsonl"
     path.write_text(
-        json.dumps({**turn, "step": "imaginal_exposure"}) + "\n" + json.dumps({**turn, "step": "nap"}) + "\n",
+        json.dumps({**turn, "step": "imaginal_exposure"})
+        + "\n"
+        + json.dumps({**turn, "step": "nap"})
+        + "\n",
         encoding="utf-8",
     )
     code, _, err = cli("ingest", path, "--db", db_path, "--no-judge")
@@ -153,9 +141,15 @@ def test_ingested_steps_and_inferred_steps_let_phase_labels_fire(cli, db, db_pat
     chat = [
         ("therapist", "How was your week, and did you do the homework?"),
         ("patient", "I listened to the recording twice."),
-        ("therapist", "Good. Close your eyes and go back to the night of the crash, in the present tense."),
+        (
+            "therapist",
+            "Good. Close your eyes and go back to the night of the crash, in the present tense.",
+        ),
         ("patient", "I'm in the car, the lights are coming at me, I'm shaking."),
-        ("therapist", "Let's stop here. Take some deep breaths and open your eyes, you're safe now."),
+        (
+            "therapist",
+            "Let's stop here. Take some deep breaths and open your eyes, you're safe now.",
+        ),
     ]
     path = tmp_path / "pe.jsonl"
     path.write_text(

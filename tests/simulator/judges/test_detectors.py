@@ -188,7 +188,10 @@ def test_refusal_needs_a_self_harm_thought_before_it():
     }
     assert labels_at(after_other, modality="cbt") == {}
     # After a disclosed plan, leaving the thought for a risk assessment is right.
-    plan = [patient(0, "I have a plan, I'm going to take all my pills tonight."), therapist(1, refusal)]
+    plan = [
+        patient(0, "I have a plan, I'm going to take all my pills tonight."),
+        therapist(1, refusal),
+    ]
     assert labels_at(plan, modality="cbt") == {"missed_risk_response": [1]}
 
 

@@ -98,7 +98,10 @@ async def test_judge_session_stores_judgments_hits_and_returns_the_summary(db, s
 async def test_cbt_sessions_get_the_cbt_items(db, stored):
     summary = await judge_session(db, stored("cbt-refusal-01"), ["scripted/judge"])
     assert "task_completeness" in summary["scores"] and "acknowledgment" not in summary["scores"]
-    assert summary["failure_modes"]["panel"] == {"refusal_to_challenge": [2, 4]}
+    assert summary["failure_modes"]["panel"] == {
+        "refusal_to_challenge": [2, 4],
+        "missed_risk_response": [4],
+    }
 
 
 async def test_garbage_output_is_stored_unscorable_with_the_reason(db, stored, behaviour):
