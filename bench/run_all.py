@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "gateway": ("gateway.py", ["--calls", "8"], ["--calls", "1", "--max-tokens", "8"]),
     "embedded": ("embedded.py", ["--turns", "20"], ["--turns", "1"]),
+    "detectors": ("detectors.py", [], ["--runs", "5", "--conversations", "5"]),
 }
 
 
@@ -55,6 +56,14 @@ def headline(name: str, figures: dict) -> list[str]:
                 f" (single exchanges 12 / 2: {e['turn12_over_turn2_single']}; target <= {e['target_ratio']})"
             )
         return lines
+    if name == "detectors":
+        targets = figures["targets"]
+        return [
+            f"detection over a 30-turn session: median {figures['detect_30_turns_ms']} ms"
+            f" (target <= {targets['detect_30_turns_ms']} ms)",
+            f"ingest of {figures['conversations']} conversations, --no-judge:"
+            f" {figures['ingest_s']} s (target <= {targets['ingest_100_s']} s for 100)",
+        ]
     if name == "startup":
         return [
             f"start-up {label}: median {f['median_s']} s (target <= {f['target_s']} s)"
