@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,6 +20,7 @@ from pydantic import (
 )
 
 from vocabulary.conditions import Condition, compile_condition, truth
+from vocabulary.patterns import checked_patterns
 from vocabulary.variables import session_variables
 
 IDENTIFIER_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
@@ -134,12 +134,7 @@ class Step(BaseModel):
     @field_validator("cues")
     @classmethod
     def _cues_compile(cls, value: list[str]) -> list[str]:
-        for cue in value:
-            try:
-                re.compile(cue)
-            except re.error as exc:
-                raise ValueError(f"cue {cue!r} is not a regular expression: {exc}") from exc
-        return value
+        return checked_patterns(value)
 
     measures: list[Measure] = Field(
         default_factory=list, description="What the patient reports here and how often."

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from simulator.judges.errors import JudgeError
 from simulator.reading import Modifier
+from vocabulary.patterns import checked_patterns
 from vocabulary.risk import RISK_LEVELS
 from vocabulary.yaml_model import read_model
 
@@ -22,15 +23,6 @@ _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 def _compile(patterns: Iterable[str]) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-
-def _check_patterns(patterns: list[str]) -> list[str]:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
-    return patterns
 
 
 class When(BaseModel):
@@ -119,7 +111,7 @@ class Rule(BaseModel):
     @field_validator("patterns", "unless")
     @classmethod
     def _patterns_compile(cls, value: list[str]) -> list[str]:
-        return _check_patterns(value)
+        return checked_patterns(value)
 
     @cached_property
     def regex(self) -> re.Pattern:
@@ -152,7 +144,7 @@ class DetectorRules(BaseModel):
     @classmethod
     def _patterns_compile(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for patterns in value.values():
-            _check_patterns(patterns)
+            checked_patterns(patterns)
         return value
 
     @model_validator(mode="after")
