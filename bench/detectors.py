@@ -34,7 +34,7 @@ TURNS = 30
 
 def corpus_turns() -> list[tuple[str, str]]:
     turns = []
-    for line in DEV.read_text(encoding="utf-8").splitlines():
+    for line in DEV[0].read_text(encoding="utf-8").splitlines():
         turns += [(t["speaker"], t["text"]) for t in json.loads(line)["turns"]]
     return turns
 

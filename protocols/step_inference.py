@@ -9,26 +9,33 @@ walk never moves back: a session does not return to its check-in.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from protocols.model import Protocol
 
 MAX_HOPS = 3
 
 
-def infer_steps(protocol: Protocol, therapist_texts: Sequence[str]) -> list[str]:
-    """The step of each therapist turn, in order (the protocol's start until a cue moves it)."""
+def infer_steps(
+    protocol: Protocol,
+    therapist_texts: Sequence[str],
+    may_enter: Callable[[str, int], bool] | None = None,
+) -> list[str]:
+    """The step of each therapist turn, in order (the protocol's start until a cue moves it).
+    `may_enter(step_id, position)` can forbid a step at a turn (a crisis step before the
+    patient disclosed any risk: a hotline pasted into an exercise is not a crisis)."""
     cues = _cue_patterns(protocol)
     ahead: dict[str, tuple[str, ...]] = {}
     current = protocol.start
     steps: list[str] = []
-    for text in therapist_texts:
+    for position, text in enumerate(therapist_texts):
         text = text.replace("\u2019", "'")
         if not (cues.get(current) and cues[current].search(text)):
             if current not in ahead:
                 ahead[current] = _ahead(protocol, current)
             for candidate in ahead[current]:
-                if cues.get(candidate) is not None and cues[candidate].search(text):
+                allowed = may_enter is None or may_enter(candidate, position)
+                if allowed and cues.get(candidate) is not None and cues[candidate].search(text):
                     current = candidate
                     break
         steps.append(current)

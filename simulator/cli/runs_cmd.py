@@ -102,6 +102,18 @@ def show(
         print(
             f"  {metric:32s} {agg.get('median')}{'  needs review' if agg.get('needs_review') else ''}"
         )
+    for hit in summary.get("detector_hits") or []:
+        print(f"  detector: turn {hit['turn']} {hit['label']}: {_why(hit)}")
+
+
+def _why(hit: dict) -> str:
+    """What a detector found, where, and in what context (so a reader can check it)."""
+    said = f"{hit['span']!r}"
+    if hit.get("evidence") and hit["evidence"] != hit["span"]:
+        said += f" in {hit['evidence']!r}"
+    notes = [f"context: {', '.join(hit['context'])}"] if hit.get("context") else []
+    notes.append(f"risk disclosed before the turn: {hit.get('disclosed') or 'none'}")
+    return f"{said} ({'; '.join(notes)})"
 
 
 @app.command("export")

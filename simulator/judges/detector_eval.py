@@ -27,7 +27,7 @@ def evaluate_files(paths: Sequence[Path] | None = None) -> dict[str, Any]:
     """The evaluation of each corpus file (default: the shipped dev and held-out halves)."""
     labels = set(load_rules().labels)
     report = {"target": TARGET, "corpora": {}}
-    for path in paths or (DEV, HELDOUT):
+    for path in paths or (*DEV, HELDOUT):
         conversations = read_corpus(Path(path), labels, set(CSSRS_LEVELS))
         report["corpora"][Path(path).stem] = {"file": str(path), **evaluate(conversations)}
     return report

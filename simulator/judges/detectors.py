@@ -239,8 +239,8 @@ def _stalled_hits(view: SessionView, rule: Rule, rules: DetectorRules) -> list[H
     for step_id, run in _step_runs(view.therapist_turns):
         step = view.steps.get(step_id)
         limit = (step.max_turns if step and step.max_turns else None) or rule.default_max_turns
-        if len(run) < limit:
-            continue
+        if len(run) < limit or any(t.step_inferred for t in run):
+            continue  # a step placed from cues is a guess: too weak to call a step stalled
         off_task = [(t, span) for t in run if (span := _off_task_span(t, step, rule)) is not None]
         if 2 * len(off_task) < len(run):
             continue

@@ -49,7 +49,14 @@ def store_judgments(
 
 
 def replace_detector_hits(db: sqlite_utils.Database, session_id: str, hits: Sequence[Hit]) -> None:
-    replace_hits(db, session_id, [HitRecord(h.turn, h.label, h.span, h.rule) for h in hits])
+    replace_hits(
+        db,
+        session_id,
+        [
+            HitRecord(h.turn, h.label, h.span, h.rule, h.evidence, ",".join(h.context), h.disclosed)
+            for h in hits
+        ],
+    )
 
 
 def stored_hits(db: sqlite_utils.Database, session_id: str) -> list[Hit]:
@@ -95,7 +102,18 @@ def _result(record: JudgmentRecord) -> JudgeResult:
 
 
 def _hits(records: Iterable[HitRecord]) -> list[Hit]:
-    return [Hit(h.turn, h.label, h.span, h.rule or "") for h in records]
+    return [
+        Hit(
+            h.turn,
+            h.label,
+            h.span,
+            h.rule or "",
+            h.evidence,
+            tuple(c for c in h.context.split(",") if c),
+            h.disclosed or "none",
+        )
+        for h in records
+    ]
 
 
 def judgment_summary(
@@ -127,7 +145,17 @@ def summary_of(
             "panel": panel_failure_modes(results),
             "detectors": hits_by_label(hits),
         },
-        "detector_hits": [{"turn": h.turn, "label": h.label, "span": h.span} for h in hits],
+        "detector_hits": [
+            {
+                "turn": h.turn,
+                "label": h.label,
+                "span": h.span,
+                "evidence": h.evidence,
+                "context": list(h.context),
+                "disclosed": h.disclosed,
+            }
+            for h in hits
+        ],
     }
 
 

@@ -45,6 +45,7 @@ class TurnView:
     disclosed: str = "none"  # risk the patient disclosed before this turn (patient: after it)
     disclosure: Disclosure | None = None  # patient turns: what this turn itself discloses
     previous_other: str | None = None  # the other speaker's turn before this one (echoes)
+    step_inferred: bool = False  # the step was placed from cues, not recorded
 
 
 @dataclass(frozen=True)
@@ -91,13 +92,23 @@ def place_on_steps(turns: Sequence[Mapping[str, Any]], protocol: Any) -> list[di
     from protocols.step_inference import infer_steps
 
     therapist = [t for t in turns if t["speaker"] == "therapist"]
-    inferred = infer_steps(protocol, [str(t["text"]) for t in therapist])
+    disclosed = [
+        level
+        for t, (level, _, _) in zip(turns, _disclosures(turns), strict=True)
+        if t["speaker"] == "therapist"
+    ]
+
+    def may_enter(step_id: str, position: int) -> bool:
+        in_crisis = "crisis" in protocol.phase_of(step_id)
+        return not in_crisis or risk_rank(disclosed[position]) > 0
+
+    inferred = infer_steps(protocol, [str(t["text"]) for t in therapist], may_enter)
     for turn, step in zip(therapist, inferred, strict=True):
         turn["step"] = step
     current = protocol.start
     for turn in turns:
         current = turn.get("step") or current
-        turn["step"] = current
+        turn["step"], turn["step_inferred"] = current, True
     return turns
 
 
@@ -142,6 +153,7 @@ def build_view(
                 disclosed=level,
                 disclosure=disclosure,
                 previous_other=previous,
+                step_inferred=bool(turn.get("step_inferred")),
             )
         )
     return SessionView(

@@ -16,7 +16,7 @@ import sqlite_utils
 
 from simulator.store.db import now
 from simulator.store.rows import fetch_dicts
-from simulator.store.session_reader import judgment_from_row
+from simulator.store.session_reader import hit_from_row, judgment_from_row
 from simulator.store.session_record import HitRecord, JudgmentRecord
 from simulator.store.statuses import JudgmentStatus
 
@@ -67,8 +67,12 @@ def replace_hits(db: sqlite_utils.Database, session_id: str, hits: Sequence[HitR
     with db.conn:
         db.conn.execute("delete from detector_hits where session_id = ?", [session_id])
         db.conn.executemany(
-            "insert into detector_hits (session_id, turn, label, span, rule) values (?, ?, ?, ?, ?)",
-            [(session_id, h.turn, h.label, h.span, h.rule) for h in hits],
+            "insert into detector_hits (session_id, turn, label, span, rule, evidence, context,"
+            " disclosed) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (session_id, h.turn, h.label, h.span, h.rule, h.evidence, h.context, h.disclosed)
+                for h in hits
+            ],
         )
 
 
@@ -81,11 +85,10 @@ def judgment_records(db: sqlite_utils.Database, session_id: str) -> list[Judgmen
 def hit_records(db: sqlite_utils.Database, session_id: str) -> list[HitRecord]:
     rows = fetch_dicts(
         db,
-        "select turn, label, span, rule from detector_hits where session_id = ?"
-        " order by turn, label, rowid",
+        "select * from detector_hits where session_id = ? order by turn, label, rowid",
         [session_id],
     )
-    return [HitRecord(r["turn"], r["label"] or "", r["span"] or "", r["rule"]) for r in rows]
+    return [hit_from_row(r) for r in rows]
 
 
 def judgments_of_sessions_judged_since(

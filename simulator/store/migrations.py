@@ -205,9 +205,17 @@ def m004_run_leases(db: sqlite_utils.Database) -> None:
     )
 
 
+def m005_hit_context(db: sqlite_utils.Database) -> None:
+    """Why each detector hit counted: the sentence it was found in, the context modifiers on
+    it (comma-separated), and the risk the patient had disclosed before the turn."""
+    for column in ("evidence", "context", "disclosed"):
+        db["detector_hits"].add_column(column, str, not_null_default="")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_sweep_plan,
     m003_response_cache,
     m004_run_leases,
+    m005_hit_context,
 ]

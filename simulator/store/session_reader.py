@@ -137,7 +137,7 @@ def _page(db: sqlite_utils.Database, ids: Sequence[str]) -> Iterator[SessionReco
     states = _grouped(db, "patient_states", present, "turn", _state)
     calls = _grouped(db, "model_calls", present, "id", _call)
     judgments = _grouped(db, "judgments", present, "id", judgment_from_row)
-    hits = _grouped(db, "detector_hits", present, "turn, label, rowid", _hit)
+    hits = _grouped(db, "detector_hits", present, "turn, label, rowid", hit_from_row)
     for meta in found:
         yield SessionRecord(
             meta=meta,
@@ -207,8 +207,16 @@ def _call(row: dict[str, Any]) -> ModelCallRecord:
     )
 
 
-def _hit(row: dict[str, Any]) -> HitRecord:
-    return HitRecord(row["turn"], row["label"] or "", row["span"] or "", row["rule"])
+def hit_from_row(row: dict) -> HitRecord:
+    return HitRecord(
+        row["turn"],
+        row["label"] or "",
+        row["span"] or "",
+        row["rule"],
+        row.get("evidence") or "",
+        row.get("context") or "",
+        row.get("disclosed") or "",
+    )
 
 
 def _json(raw: str | None, default: Any) -> Any:

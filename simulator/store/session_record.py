@@ -139,6 +139,9 @@ class HitRecord:
     label: str
     span: str
     rule: str | None = None
+    evidence: str = ""  # the sentence the span sits in
+    context: str = ""  # context modifiers found on it, comma-separated (none voided it)
+    disclosed: str = ""  # risk the patient had disclosed before the turn
 
 
 @dataclass(frozen=True)

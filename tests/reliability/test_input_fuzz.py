@@ -154,7 +154,7 @@ def check_transcript(path: Path, fmt: str) -> None:
     if problems:
         assert_located(problems, path)
     for conversation in conversations:
-        assert all(speaker in ("patient", "therapist") for speaker, _ in conversation.turns)
+        assert all(turn.speaker in ("patient", "therapist") for turn in conversation.turns)
 
 
 @EXAMPLES

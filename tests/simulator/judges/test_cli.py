@@ -159,6 +159,13 @@ def test_ingested_steps_and_inferred_steps_let_phase_labels_fire(cli, db, db_pat
     code, out, err = cli("ingest", path, "--protocol", "pe", "--db", db_path, *SCRIPTED)
     assert code == 0, err
     assert "premature_grounding at 4" in out
+    session_id = out.split("\n")[1].split()[0]
+    code, out, _ = cli("runs", "show", session_id, "--db", db_path)
+    assert code == 0
+    assert (
+        'detector: turn 4 premature_grounding: "Let\'s stop here" in "Let\'s stop here."'
+        " (risk disclosed before the turn: none)" in out
+    )
     code, out, _ = cli("ingest", path, "--db", db_path, *SCRIPTED)  # no protocol: no phase
     assert code == 0 and "premature_grounding" not in out
 
