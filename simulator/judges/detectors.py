@@ -29,6 +29,7 @@ from simulator.reading.context import straighten
 from vocabulary.risk import risk_rank
 
 MAX_SPAN_CHARS = 120
+SHORT_OPENING_WORDS = 12
 _CONTENT_WORD = re.compile(r"[a-z]{5,}")
 
 
@@ -153,9 +154,11 @@ def _pattern_hit(view: SessionView, turn: TurnView, rule: Rule, rules: DetectorR
 
 
 def _opens(text: str, start: int) -> bool:
-    """The match sits in the turn's first two sentences (a reply opens with an
-    acknowledgement, then the disclaimer)."""
+    """The match sits in the turn's first sentence, or in its second after a short first one
+    (a reply that opens with a brief acknowledgement, then the disclaimer)."""
     opening = sentences(straighten(text))[:2]
+    if len(opening) == 2 and len(opening[0].text.split()) > SHORT_OPENING_WORDS:
+        opening = opening[:1]
     return bool(opening) and start < opening[-1].end
 
 

@@ -49,7 +49,8 @@ class When(BaseModel):
     )
     position: Literal["anywhere", "opening"] = Field(
         "anywhere",
-        description="`opening`: the match must sit in the turn's first two sentences.",
+        description="`opening`: the match must sit in the turn's first sentence (or its "
+        "second, after a first of at most 12 words).",
     )
     after_patient: str | None = Field(
         None, description="A pattern set one of the last `lookback` patient turns must match."
@@ -91,8 +92,8 @@ class Rule(BaseModel):
     when: When = Field(default_factory=When, description="Conditions at the turn.")
     ignore_when: list[Modifier] = Field(
         default_factory=list,
-        description="Context that voids a match: negated, hypothetical, historical, "
-        "other_person, question, echo (of the other speaker's words).",
+        description="Context that voids a match: negated, conditional, hypothetical, "
+        "historical, other_person, question, echo (of the other speaker's words).",
     )
     unless: list[str] = Field(
         default_factory=list,

@@ -27,6 +27,7 @@ from vocabulary.yaml_model import read_model
 
 class Modifier(StrEnum):
     negated = "negated"
+    conditional = "conditional"
     hypothetical = "hypothetical"
     historical = "historical"
     other_person = "other_person"
@@ -42,7 +43,7 @@ _QUOTES = '"“”'
 
 class ModifierRule(BaseModel):
     model_config = _STRICT
-    category: Literal["negated", "hypothetical", "historical", "other_person"] = Field(
+    category: Literal["negated", "conditional", "hypothetical", "historical", "other_person"] = Field(
         description="What the trigger says about phrases in its scope."
     )
     direction: Literal["forward", "backward", "both"] = Field(

@@ -15,10 +15,10 @@ def _conversation(cid, turns, protocol=None):
 
 def test_the_shipped_corpus_is_big_enough_and_covers_every_label_in_every_part():
     report = evaluate_files()["corpora"]
-    tuned = report["dev"]["turns"] + report["dev_b"]["turns"]
+    tuned = sum(report[name]["turns"] for name in ("dev", "dev_b", "dev_c"))
     assert tuned + report["heldout"]["turns"] >= 300
-    assert report["heldout"]["turns"] * 3 >= tuned  # held out: a third of the whole or more
-    for half in ("dev", "dev_b", "heldout"):
+    assert report["heldout"]["turns"] >= 300
+    for half in ("dev", "dev_b", "dev_c", "heldout"):
         for label in load_rules().labels:
             row = report[half]["labels"][label]
             assert row["tp"] + row["fn"] >= 7, (half, label)
@@ -61,11 +61,11 @@ def test_eval_counts_hits_misses_and_false_alarms(tmp_path):
 def test_cli_prints_both_halves_and_json(cli):
     code, out, err = cli("judge", "detectors", "--eval")
     assert code == 0, err
-    assert f"dev: {DEV[0]}" in out and f"dev_b: {DEV[1]}" in out and f"heldout: {HELDOUT}" in out
+    assert f"dev: {DEV[0]}" in out and f"dev_c: {DEV[2]}" in out and f"heldout: {HELDOUT}" in out
     assert "missed_risk_response" in out and "risk disclosure (C-SSRS level" in out
     code, out, _ = cli("judge", "detectors", "--eval", "--json")
     data = json.loads(out)
-    assert set(data["corpora"]) == {"dev", "dev_b", "heldout"} and data["target"] == 0.9
+    assert set(data["corpora"]) == {"dev", "dev_b", "dev_c", "heldout"} and data["target"] == 0.9
 
 
 def test_a_bad_corpus_line_is_a_located_error(cli, tmp_path):
