@@ -43,8 +43,8 @@ _QUOTES = '"“”'
 
 class ModifierRule(BaseModel):
     model_config = _STRICT
-    category: Literal["negated", "conditional", "hypothetical", "historical", "other_person"] = Field(
-        description="What the trigger says about phrases in its scope."
+    category: Literal["negated", "conditional", "hypothetical", "historical", "other_person"] = (
+        Field(description="What the trigger says about phrases in its scope.")
     )
     direction: Literal["forward", "backward", "both"] = Field(
         description="forward: phrases after the trigger; backward: before it; both: either."
