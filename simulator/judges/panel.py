@@ -33,6 +33,7 @@ from simulator.judges.view import SessionView
 from simulator.models import ModelSpec
 from simulator.models.check import model_problem
 
+MIN_RATIONALE_WORDS = 2  # "no failure found" is a reason; "" or "ok" is not
 JUDGE_MAX_TOKENS = 1200  # ~14 metrics x (score, evidence, one sentence) plus findings
 COMPACT_MAX_TOKENS = 400
 # Providers that get the compact answer shape: the embedded base model decodes JSON under a
@@ -107,7 +108,15 @@ async def _one_judge(
     except ModelError as exc:
         return unscorable(f"model call failed: {exc.message}")
     scores, modes = normalise(judgment)
-    return JudgeResult(spec.model, index, "ok", scores=scores, failure_modes=modes)
+    reasoned = {m: s for m, s in scores.items() if _has_reasons(s)}
+    if not reasoned:
+        return unscorable("no rationale: a score given without its reasons is not a judgment")
+    # A metric scored without reasons counts as unscorable for that metric, not as a number.
+    return JudgeResult(spec.model, index, "ok", scores=reasoned, failure_modes=modes)
+
+
+def _has_reasons(score: dict) -> bool:
+    return len(str(score.get("rationale") or "").split()) >= MIN_RATIONALE_WORDS
 
 
 async def judge_session(

@@ -239,3 +239,30 @@ def test_the_compact_answer_is_shorter(references):
         schema.model_validate_json(answers[compact])  # each answer fits its own shape
     assert json.loads(answers[True])["scores"]["acknowledgment"] < 1.0
     assert len(answers[True]) < 0.6 * len(answers[False])
+
+
+async def test_a_score_without_its_reasons_is_unscorable_not_a_number(db, stored, behaviour):
+    from simulator.judges.scripted_judge import judge
+
+    def reasonless(request):
+        answer = json.loads(judge(request))
+        for entry in answer["scores"].values():
+            entry["rationale"] = ""
+        return json.dumps(answer)
+
+    def one_reasonless(request):
+        answer = json.loads(judge(request))
+        first = sorted(answer["scores"])[0]
+        answer["scores"][first]["rationale"] = " "
+        return json.dumps(answer)
+
+    session_id = stored("pe-clean-01")
+    silent = behaviour("reasonless", reasonless)
+    summary = await judge_session(db, session_id, [silent, "scripted/judge"])
+    (bad,) = [j for j in summary["judgments"] if j["judge_model"] == silent]
+    assert bad["status"] == "unscorable" and bad["reason"].startswith("no rationale")
+    partial = behaviour("one_reasonless", one_reasonless)
+    summary = await judge_session(db, stored("pe-clean-02"), [partial])
+    metric = sorted(summary["scores"])[0]
+    assert summary["scores"][metric]["n"] == 0 and summary["scores"][metric]["unscorable"] == 1
+    assert all(row["n"] == 1 for m, row in summary["scores"].items() if m != metric)
