@@ -40,7 +40,11 @@ def aggregate_scores(
         metrics = dict.fromkeys(m for r in results for m in r.scores)
     table = {}
     for metric in metrics:
-        values = [float(r.scores[metric]["score"]) for r in results if r.ok and metric in r.scores]
+        values = [
+            float(r.scores[metric]["score"])
+            for r in results
+            if r.ok and r.scores.get(metric, {}).get("score") is not None
+        ]
         unscorable = len(results) - len(values)
         if not values:
             table[metric] = {

@@ -108,11 +108,11 @@ async def _one_judge(
     except ModelError as exc:
         return unscorable(f"model call failed: {exc.message}")
     scores, modes = normalise(judgment)
-    reasoned = {m: s for m, s in scores.items() if _has_reasons(s)}
-    if not reasoned:
+    if not any(_has_reasons(s) for s in scores.values()):
         return unscorable("no rationale: a score given without its reasons is not a judgment")
-    # A metric scored without reasons counts as unscorable for that metric, not as a number.
-    return JudgeResult(spec.model, index, "ok", scores=reasoned, failure_modes=modes)
+    # A metric scored without reasons is unscorable for that metric: kept, with no number.
+    scores = {m: s if _has_reasons(s) else {**s, "score": None} for m, s in scores.items()}
+    return JudgeResult(spec.model, index, "ok", scores=scores, failure_modes=modes)
 
 
 def _has_reasons(score: dict) -> bool:
