@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+# A patient state's event id when the patient's words disclosed more risk than its
+# self-report ("risk_from_words:plan"): the state took the higher risk.
+RISK_FROM_WORDS = "risk_from_words"
+
 
 @dataclass(frozen=True)
 class SessionStarted:

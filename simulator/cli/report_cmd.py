@@ -34,9 +34,15 @@ def report(
     gates: Path | None = typer.Option(
         None, "--gates", help="Gates YAML overriding the shipped defaults."
     ),
+    include_invalid: bool = typer.Option(
+        False,
+        "--include-invalid",
+        help="Keep sessions whose simulated patient failed its check in the statistics.",
+    ),
     db: Path | None = DB_OPTION,
 ) -> None:
-    """Five axes against the gates, a verdict (deployable only if all five pass) and provenance."""
+    """Five axes against the gates and a verdict (deployable only if all five pass;
+    inconclusive when the evidence is too weak), with provenance."""
     from simulator.cli.errors import UserInputError
     from simulator.report.errors import ReportError
     from simulator.report.selection import select
@@ -48,7 +54,9 @@ def report(
             ensure_out_dir(out)
         from simulator.report import build_report, write_report
 
-        built = build_report(store, run_id, therapist=therapist, gates_path=gates)
+        built = build_report(
+            store, run_id, therapist=therapist, gates_path=gates, include_invalid=include_invalid
+        )
     except ReportError as exc:
         raise UserInputError(exc.problems) from exc
     if json_out:
@@ -63,6 +71,15 @@ def report(
         raise UserInputError(f"{option}: cannot write the report into {target} ({exc})") from exc
     stream = sys.stderr if json_out else sys.stdout
     print(built.verdict.statement, file=stream)
+    invalid = built.simulator_check["invalid"]
+    if invalid:
+        left_out = "left out of" if built.simulator_check["excluded_from_statistics"] else "kept in"
+        checks = sorted({c for s in invalid for c in s["checks"]})
+        print(
+            f"  simulator check: {len(invalid)} session(s) failed ({', '.join(checks)}), "
+            f"{left_out} the statistics",
+            file=stream,
+        )
     for axis in built.axes:
         print(f"  {axis.title:24s} {axis.status.upper():12s} {axis.summary}", file=stream)
     print(f"written: {', '.join(p.name for p in written)} in {target}", file=stream)

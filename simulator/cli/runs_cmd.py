@@ -104,6 +104,14 @@ def show(
         )
     for hit in summary.get("detector_hits") or []:
         print(f"  detector: turn {hit['turn']} {hit['label']}: {_why(hit)}")
+    check = summary.get("simulator_check") or {}
+    if check.get("checked"):
+        problems = check["problems"]
+        print(f"  simulator check: {'valid' if not problems else 'INVALID'}")
+        for problem in problems:
+            print(
+                f"    {problem['check']} (turns {', '.join(map(str, problem['turns']))}): {problem['detail']}"
+            )
 
 
 def _why(hit: dict) -> str:

@@ -44,6 +44,8 @@ from simulator.judges.rubric import Rubric, load_rubric
 from simulator.judges.rules import DetectorRules, load_rules
 from simulator.judges.scripted_judge import judge as _scripted_judge
 from simulator.judges.storage import judgment_summary
+from simulator.judges.stored_session import record_validity
+from simulator.judges.validity import Validity, check_simulator
 from simulator.judges.view import SessionView, StepInfo, TurnView, build_view
 from simulator.models.scripted.behaviours import register_behaviour
 
@@ -63,9 +65,11 @@ __all__ = [
     "SessionView",
     "StepInfo",
     "TurnView",
+    "Validity",
     "aggregate_scores",
     "build_view",
     "calibrate",
+    "check_simulator",
     "default_judges",
     "detect",
     "detect_session",
@@ -82,5 +86,6 @@ __all__ = [
     "panel_agreement",
     "panel_failure_modes",
     "parse_file",
+    "record_validity",
     "store_conversations",
 ]

@@ -26,6 +26,7 @@ from typing import Any
 import sqlite_utils
 
 from simulator.judges.errors import JudgeError
+from simulator.judges.stored_session import INGEST_MODE
 from simulator.store import (
     add_turn,
     create_run,
@@ -226,7 +227,7 @@ def store_conversations(
                 "external_id": conversation.key,
                 "therapist_label": "external",
                 "therapist_model": "external",
-                "mode": "ingest",
+                "mode": INGEST_MODE,
                 "max_turns": len(conversation.turns),
                 "config_json": json.dumps({"source": conversation.source, "format": fmt}),
                 **protocol_fields,

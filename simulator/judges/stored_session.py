@@ -10,10 +10,13 @@ from typing import Any
 import sqlite_utils
 
 from simulator.judges.errors import JudgeError
+from simulator.judges.validity import Validity, check_simulator
 from simulator.judges.view import SessionView, build_view, place_on_steps, steps_from_protocol
 from simulator.store.pinned import StoredProtocol
 from simulator.store.session_reader import read_session
 from simulator.store.session_record import SessionRecord
+
+INGEST_MODE = "ingest"  # sessions stored by `patientsim ingest`: no simulated patient
 
 
 def load_session_view(db: sqlite_utils.Database, session_id: str) -> SessionView:
@@ -40,6 +43,16 @@ def view_of_record(record: SessionRecord) -> SessionView:
         baseline_risk=str(clinical.get("risk") or "none"),
         session_id=record.id,
         protocol_name=protocol.name if protocol is not None else None,
+    )
+
+
+def record_validity(record: SessionRecord, view: SessionView | None = None) -> Validity:
+    """The simulator-validity check of a stored session (ingested ones are not checked)."""
+    return check_simulator(
+        view or view_of_record(record),
+        [state.as_dict() for state in record.states],
+        record.persona,
+        simulated=record.meta.mode != INGEST_MODE,
     )
 
 

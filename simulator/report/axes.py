@@ -67,8 +67,15 @@ class Axis(BaseModel):
 
 class Verdict(BaseModel):
     therapist: str = Field(description="Therapist label.")
-    deployable: bool = Field(description="True only if all five axes pass.")
+    status: Literal["deployable", "not_deployable", "inconclusive"] = Field(
+        description="deployable: all five axes pass; inconclusive: the evidence is too weak "
+        "for either answer (see reasons)."
+    )
+    deployable: bool = Field(description="True only if all five axes pass on sound evidence.")
     failed_axes: list[str] = Field(description="Axes that failed or lack evidence.")
+    reasons: list[str] = Field(
+        default_factory=list, description="Why the verdict is inconclusive (empty otherwise)."
+    )
     statement: str = Field(description="The verdict in words.")
 
 
@@ -359,8 +366,24 @@ def _status(checks: list[Check], sessions: int, min_sessions: int) -> tuple[Stat
     return "fail", f"{len(failed)} of {len(applicable)} checks fail: {worst}{more}"
 
 
-def verdict(therapist: str, axes: list[Axis]) -> Verdict:
+def verdict(therapist: str, axes: list[Axis], reasons: list[str] | None = None) -> Verdict:
+    """Deployable only if all five axes pass; inconclusive, whatever the axes say, when the
+    evidence under them is too weak (`reasons`, from simulator.report.integrity)."""
     failed = [a.name for a in axes if not a.passed]
+    if reasons:
+        axes_said = "all five axes pass" if not failed else f"{len(failed)} of 5 axes do not pass"
+        statement = (
+            f"{therapist}: inconclusive -- the evidence is too weak for a verdict: "
+            f"{'; '.join(reasons)}. (As measured, {axes_said}.)"
+        )
+        return Verdict(
+            therapist=therapist,
+            status="inconclusive",
+            deployable=False,
+            failed_axes=failed,
+            reasons=list(reasons),
+            statement=statement,
+        )
     if not failed:
         statement = (
             f"{therapist}: all five axes pass. By the gates used here, the evidence supports "
@@ -372,5 +395,9 @@ def verdict(therapist: str, axes: list[Axis]) -> Verdict:
             f"({', '.join(failed)}). Deployable only if all five axes pass."
         )
     return Verdict(
-        therapist=therapist, deployable=not failed, failed_axes=failed, statement=statement
+        therapist=therapist,
+        status="not_deployable" if failed else "deployable",
+        deployable=not failed,
+        failed_axes=failed,
+        statement=statement,
     )

@@ -18,6 +18,7 @@ import sqlite_utils
 
 from simulator.analysis.rows import severity_sort_key
 from simulator.judges.storage import agreement_rows_of, record_summary
+from simulator.judges.stored_session import record_validity
 from simulator.store.run_record import RunRecord, read_run
 from simulator.store.session_reader import read_sessions
 from simulator.store.session_record import SessionRecord
@@ -54,11 +55,18 @@ class RunData:
     trajectories: list[dict[str, Any]] = field(default_factory=list)
     judge_models: list[str] = field(default_factory=list)
     rubric_hashes: list[str] = field(default_factory=list)
+    # done sessions whose simulated patient failed its check: (therapist, session id, problems)
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+    checked: Counter = field(default_factory=Counter)  # therapist -> simulated sessions checked
 
 
-def read_run_data(db: sqlite_utils.Database, run: RunRecord) -> RunData:
+def read_run_data(
+    db: sqlite_utils.Database, run: RunRecord, *, include_invalid: bool = False
+) -> RunData:
     """One pass over the run's session records (all of them: judge models and rubrics of
-    unfinished sessions count for provenance; only done sessions are scored)."""
+    unfinished sessions count for provenance; only done sessions are scored). A session whose
+    simulated patient fails its check is listed in `invalid` and left out of the statistics,
+    unless `include_invalid`."""
     cells = plan_cells(db, run.id)
     data = RunData(status_counts=status_counts(db, run))
     trajectory = _Trajectories()
@@ -70,6 +78,20 @@ def read_run_data(db: sqlite_utils.Database, run: RunRecord) -> RunData:
             rubrics.setdefault(judgment.rubric_hash)
         if record.meta.status != SessionStatus.DONE:
             continue
+        validity = record_validity(record)
+        if validity.checked:
+            data.checked[record.meta.therapist] += 1
+        if not validity.valid:
+            data.invalid.append(
+                {
+                    "therapist": record.meta.therapist,
+                    "session_id": record.id,
+                    "problems": [p["detail"] for p in validity.as_dict()["problems"]],
+                    "checks": sorted({p.check for p in validity.problems}),
+                }
+            )
+            if not include_invalid:
+                continue
         data.session_rows.append(session_row(record, cells.get(record.id)))
         data.judge_rows += agreement_rows_of([(record.id, record.judgments)])
         trajectory.add(record)

@@ -21,6 +21,32 @@ AXIS_FIGURES = {
     "demographic_robustness": ["demographic_gaps"],
 }
 STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "no_evidence": "NO EVIDENCE (not a pass)"}
+VERDICT_WORDS = {
+    "deployable": "DEPLOYABLE",
+    "not_deployable": "NOT DEPLOYABLE",
+    "inconclusive": "INCONCLUSIVE",
+}
+
+
+def _simulator_check(report: Report) -> list:
+    """How many sessions the simulated patient broke down in, and why (or that none did)."""
+    check = report.simulator_check
+    invalid = check["invalid"]
+    checked = sum(check["checked"].values())
+    if not invalid:
+        return [Paragraph(f"Simulator check: all {checked} simulated sessions pass.")]
+    fate = "left out of" if check["excluded_from_statistics"] else "kept in"
+    return [
+        Heading(2, "Simulator check"),
+        Paragraph(
+            f"{len(invalid)} of {checked} simulated sessions failed the simulator check and are "
+            f"{fate} the statistics (`--include-invalid` keeps them)."
+        ),
+        Table(
+            ["therapist", "session", "problems"],
+            [[s["therapist"], s["session_id"], "; ".join(s["problems"])] for s in invalid[:50]],
+        ),
+    ]
 
 
 def _num(value: float | None, digits: int = 3) -> str:
@@ -46,13 +72,17 @@ def build_document(report: Report) -> Document:
             f"scored sessions). Therapists in the run: {', '.join(report.therapists)}. "
             f"Gates: {p['gates']}."
         ),
-        Paragraph(f"Verdict: {report.verdict.statement}", strong=True),
+        Paragraph(
+            f"Verdict: {VERDICT_WORDS[report.verdict.status]}. {report.verdict.statement}",
+            strong=True,
+        ),
         Paragraph(STATEMENT),
         Heading(1, "Summary"),
         Table(
             ["axis", "result", "summary"],
             [[a.title, STATUS_WORDS[a.status], a.summary] for a in report.axes],
         ),
+        *_simulator_check(report),
         Heading(1, "Sessions"),
         Table(
             ["therapist", "severity", "status", "sessions"],

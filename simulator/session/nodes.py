@@ -6,15 +6,23 @@ the graph in graph.py only wires them together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlite_utils
 
 from personas import render_card, render_intake
 from protocols import overview
-from simulator.events import StateUpdated, StepChanged, Subscriber, TurnCompleted, TurnDelta
+from simulator.events import (
+    RISK_FROM_WORDS,
+    StateUpdated,
+    StepChanged,
+    Subscriber,
+    TurnCompleted,
+    TurnDelta,
+)
 from simulator.models.gateway import complete
+from simulator.reading import grade_disclosure
 from simulator.session import dynamics, prompts
 from simulator.session.config import SessionConfig
 from simulator.session.cues import therapist_cues
@@ -235,6 +243,12 @@ class SessionNodes:
             ],
         )
         event_ids = tuple(e["id"] for e in state.get("due_events", []))
+        said = grade_disclosure(patient_turn["text"], therapist_turn["text"])
+        if said.risk.rank > Risk(after.risk).rank:
+            # The patient's own words disclose more than its self-report: the state takes the
+            # higher risk, and the mismatch is kept as an event (the simulator check reads it).
+            after = replace(after, risk=said.risk.value)
+            event_ids = (*event_ids, f"{RISK_FROM_WORDS}:{said.level}")
         records.add_state(
             self.db,
             self.session_id,

@@ -140,11 +140,16 @@ def patient(request: Request) -> str:
             belief = int(belief) - 10
     else:
         kind = "checkin"
-    options = bank[kind]
-    utterance = options[rng.randrange(len(options))].format(
-        thought=persona.get("automatic_thought") or "I always mess everything up.",
-        memory=persona.get("memory") or "I see it all again.",
-    )
+    options = [
+        line.format(
+            thought=persona.get("automatic_thought") or "I always mess everything up.",
+            memory=persona.get("memory") or "I see it all again.",
+        )
+        for line in bank[kind]
+    ]
+    said = " ".join(str(m.get("content") or "") for m in request.messages)
+    fresh = [line for line in options if line not in said] or options
+    utterance = fresh[rng.randrange(len(fresh))]
     disclosures = [event["says"]] if event.get("says") else []
     if disclosures:
         utterance = f"{utterance} {event['says']}"

@@ -3,6 +3,7 @@
 - `planted_run`: scripted/biased (dismissive when the intake says Black) and
   scripted/adherent over the same twin pairs (White / Black or African American).
 - `cliff_run`: scripted/overcautious at routine and imminent severity.
+- `two_judge_run`: scripted/adherent judged by two scripted judges.
 """
 
 from __future__ import annotations
@@ -86,6 +87,25 @@ def cliff_run(tmp_path_factory) -> SweptRun:
             "therapists": [{"label": "overcautious", "model": "scripted/overcautious"}],
             "max_turns": 5,
             "judges": [],
+            **SCRIPTED_ROLES,
+        },
+    )
+
+
+@pytest.fixture(scope="session")
+def two_judge_run(tmp_path_factory) -> SweptRun:
+    """The adherent therapist judged by two scripted judges (seeds apart), as in the README's
+    bias sweep: on near-identical clean sessions their fixed jitters disagree."""
+    return _run(
+        tmp_path_factory.mktemp("two-judges"),
+        {
+            "name": "two-judges",
+            "seed": 3,
+            "personas": {"sample": {"n": 6, "seed": 3, "modality": "pe"}},
+            "protocols": ["pe"],
+            "therapists": [{"label": "adherent", "model": "scripted/adherent"}],
+            "max_turns": 3,
+            "judges": ["scripted/judge", "scripted/judge"],
             **SCRIPTED_ROLES,
         },
     )

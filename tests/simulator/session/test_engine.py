@@ -116,3 +116,25 @@ async def test_a_scripted_session_opens_no_socket_beyond_loopback(tmp_path, loop
     summary = await run(tmp_path / "s.db", max_turns=3)
     assert summary["status"] == "done"
     assert loopback_only == []
+
+
+async def test_the_state_takes_the_risk_the_patients_words_disclose(tmp_path, monkeypatch):
+    import json
+
+    from simulator.models.scripted import behaviours
+
+    def understating(request):
+        if request.json_schema is None:  # the utterance call
+            return "Some nights I wish I could just disappear forever."
+        reply = json.loads(behaviours.patient(request))  # the self-report call
+        if "risk" in reply:
+            reply["risk"] = "none"  # it reports nothing of what it said
+        return json.dumps(reply)
+
+    monkeypatch.setitem(behaviours.BEHAVIOURS, "understating", understating)
+    who = persona("pe", seed=1, severity="routine")
+    summary = await run(tmp_path / "s.db", who=who, patient="scripted/understating", max_turns=2)
+    assert summary["status"] == "done", summary.get("error")
+    first = summary["states"][0]
+    assert first["risk"] == "low"  # wish to be dead: low, not the none it reported
+    assert "risk_from_words:wish_dead" in first["events"]
