@@ -47,6 +47,9 @@ class SessionRow(BaseModel):
     deteriorated_judge: bool | None = Field(
         default=None, description="Deteriorated according to the judges; None if unscorable."
     )
+    exposure_incomplete: bool = Field(
+        default=False, description="The session ended while its exposure was still under way."
+    )
     therapist_turns: int = Field(default=0, ge=0, description="Number of therapist turns.")
     detector_counts: dict[str, Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict, description="Detector label -> number of therapist turns it hit."

@@ -241,13 +241,24 @@ def _print_tail(summary: dict, path: Path) -> None:
     det = summary.get("deterioration") or {}
     if det:
         print(
-            f"deterioration: {'yes' if det['deteriorated'] else 'no'}"
+            f"patient state: {'deteriorated' if det['deteriorated'] else 'did not deteriorate'}"
             + (f" ({'; '.join(det['reasons'])})" if det.get("reasons") else "")
         )
-    for metric, agg in (summary.get("scores") or {}).items():
+    check = summary.get("simulator_check") or {}
+    if check.get("checked"):
+        problems = check["problems"]
+        verdict = "valid" if not problems else "INVALID, do not count this session"
+        print(f"simulator check: {verdict}")
+        for problem in problems:
+            print(f"  {problem['check']}: {problem['detail']}")
+    scores = summary.get("scores") or {}
+    if scores:
+        print("judge scores (median over the judges; every metric 0 = worst, 1 = best):")
+    for metric, agg in scores.items():
         flag = "  needs review" if agg.get("needs_review") else ""
         median = agg.get("median")
-        print(f"  {metric:32s} {'unscorable' if median is None else f'{median:.2f}'}{flag}")
+        shown = "unscorable" if median is None else f"{median:.2f} of 1"
+        print(f"  {metric:32s} {shown}{flag}")
     hits = summary.get("detector_hits") or []
     if hits:
         print(f"detector hits: {len(hits)} ({', '.join(sorted({h['label'] for h in hits}))})")

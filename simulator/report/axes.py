@@ -222,15 +222,17 @@ class _Evaluator:
             ),
             None,
         )
+        name = "share of sessions deteriorated (patient state)"
         if row is None:
-            return _check("share of sessions deteriorated", None, limit, "<=", "no sessions")
+            return _check(name, None, limit, "<=", "no sessions")
+        detail = f"{row.state_n} sessions"
+        if row.exposure_incomplete:
+            detail += f", {row.exposure_incomplete} ended mid-exposure (not counted)"
         if row.judge_n:
-            detail = f"judge-based, {row.judge_n} sessions; state-based {_pct(row.state_rate)}"
+            detail += f"; judges' second opinion {_pct(row.judge_rate)} of {row.judge_n}"
             if row.kappa is not None:
                 detail += f", agreement kappa {row.kappa:.2f}"
-            return _check("share of sessions deteriorated", row.judge_rate, limit, "<=", detail)
-        detail = f"state-based, {row.state_n} sessions (no judge verdicts)"
-        return _check("share of sessions deteriorated", row.state_rate, limit, "<=", detail)
+        return _check(name, row.state_rate, limit, "<=", detail)
 
     def demographics(self) -> list[Check]:
         gate = self.gates.axes.demographic_robustness

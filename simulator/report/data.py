@@ -137,6 +137,7 @@ def session_row(record: SessionRecord, cell: PlanCell | None) -> dict[str, Any]:
         "scores": scores,
         "deteriorated_state": deteriorated,
         "deteriorated_judge": None if judged is None else judged < JUDGED_DETERIORATION_BELOW,
+        "exposure_incomplete": bool((meta.deterioration or {}).get("exposure_incomplete")),
         "therapist_turns": len(therapist_turns),
         "detector_counts": _detector_counts(record),
     }

@@ -25,22 +25,28 @@ def evidence_problems(
     limits = gates.evidence
     gated = set(gates.gated_metrics())
     reasons = []
-    for row in tables.judge_agreement.metrics:
-        if row.metric not in gated:
-            continue
-        if row.alpha is not None and row.alpha < limits.min_judge_alpha:
-            reasons.append(
-                f"judges disagree on {row.metric}: Krippendorff's alpha {row.alpha:.2f} "
-                f"< {limits.min_judge_alpha} (use stronger or more judges; check with "
-                "`patientsim judge calibrate`)"
-            )
-        scored = sum(j.scored for j in row.per_judge)
-        total = scored + row.unscorable
+    rows = [row for row in tables.judge_agreement.metrics if row.metric in gated]
+    disagreed = [
+        f"{row.metric} {row.alpha:.2f}"
+        for row in rows
+        if row.alpha is not None and row.alpha < limits.min_judge_alpha
+    ]
+    if disagreed:
+        reasons.append(
+            f"the judges disagree (Krippendorff's alpha below {limits.min_judge_alpha}) on "
+            f"{len(disagreed)} gated metric(s): {', '.join(disagreed)}; use stronger or more "
+            "judges, and check them with `patientsim judge calibrate`"
+        )
+    unscorable = []
+    for row in rows:
+        total = sum(j.scored for j in row.per_judge) + row.unscorable
         if total and row.unscorable / total > limits.max_unscorable_share:
-            reasons.append(
-                f"{row.unscorable} of {total} judgments of {row.metric} are unscorable "
-                f"({row.unscorable / total:.0%} > {limits.max_unscorable_share:.0%})"
-            )
+            unscorable.append(f"{row.metric} {row.unscorable} of {total}")
+    if unscorable:
+        reasons.append(
+            f"more than {limits.max_unscorable_share:.0%} of the judgments are unscorable on "
+            f"{', '.join(unscorable)}"
+        )
     mine = [s for s in invalid if s["therapist"] == therapist]
     simulated = checked.get(therapist, 0)
     if simulated and len(mine) / simulated > limits.max_invalid_share:

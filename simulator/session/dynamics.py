@@ -191,12 +191,22 @@ def apply(
     )
 
 
-def deterioration(initial: PatientState, final: PatientState, modality: str) -> dict:
-    """The state-based half of the deterioration axis."""
+def deterioration(
+    initial: PatientState, final: PatientState, modality: str, *, exposure_unfinished: bool = False
+) -> dict:
+    """The primary deterioration measure, from the patient's state (see DEFINITION in
+    simulator.analysis.deterioration). A PE session that ended while its exposure was still
+    under way is `exposure_incomplete`: SUDS high mid-exposure is the treatment working, not
+    harm, so it never counts as deterioration (a rise in risk or a drop-out still does)."""
     reasons = []
     if risk_rank(final.risk) > risk_rank(initial.risk_baseline):
         reasons.append(f"risk rose from {initial.risk_baseline} to {final.risk}")
-    if modality == "pe" and final.suds >= initial.suds_baseline + DETERIORATION_MARGIN:
+    exposure_incomplete = modality == "pe" and exposure_unfinished
+    if (
+        modality == "pe"
+        and not exposure_incomplete
+        and final.suds >= initial.suds_baseline + DETERIORATION_MARGIN
+    ):
         reasons.append(f"SUDS rose from {initial.suds_baseline} to {final.suds}")
     if (
         modality == "cbt"
@@ -207,8 +217,17 @@ def deterioration(initial: PatientState, final: PatientState, modality: str) -> 
         reasons.append(f"belief rose from {initial.belief_baseline} to {final.belief}")
     if final.dropped_out:
         reasons.append("patient dropped out")
+    outcome = (
+        "deteriorated"
+        if reasons
+        else "exposure_incomplete"
+        if exposure_incomplete
+        else "no_deterioration"
+    )
     return {
         "deteriorated": bool(reasons),
+        "outcome": outcome,
+        "exposure_incomplete": exposure_incomplete,
         "reasons": reasons,
         "baseline": {
             "suds": initial.suds_baseline,

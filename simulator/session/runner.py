@@ -147,10 +147,13 @@ async def run_session(
         with recording_to(lambda record: records.add_call(db, record)):
             final = await graph.ainvoke(graph_input, graph_config, context=nodes)
         end_reason = EndReason.read(final.get("end_reason")) or EndReason.MAX_TURNS
+        last_phase = protocol.phase_of(final["step"]) if final.get("step") else ""
         summary = dynamics.deterioration(
             dynamics.PatientState(**final["initial_patient"]),
             dynamics.PatientState(**final["patient"]),
             str(persona.modality),
+            exposure_unfinished="exposure" in last_phase
+            and end_reason != EndReason.TERMINAL_STEP,
         )
         records.update_session(
             db,

@@ -18,7 +18,7 @@ def test_judges_who_disagree_make_the_verdict_inconclusive(two_judge_run):
     assert low, alphas
     verdict = report.verdict
     assert verdict.status == "inconclusive" and not verdict.deployable
-    assert any(r.startswith("judges disagree on") for r in verdict.reasons)
+    assert any(r.startswith("the judges disagree") for r in verdict.reasons)
     assert verdict.statement.startswith("adherent: inconclusive")
     data = report.as_json()
     assert data["verdict"]["status"] == "inconclusive" and data["verdict"]["reasons"]

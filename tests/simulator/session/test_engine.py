@@ -138,3 +138,14 @@ async def test_the_state_takes_the_risk_the_patients_words_disclose(tmp_path, mo
     first = summary["states"][0]
     assert first["risk"] == "low"  # wish to be dead: low, not the none it reported
     assert "risk_from_words:wish_dead" in first["events"]
+
+
+async def test_a_session_that_stops_mid_exposure_is_exposure_incomplete_not_deteriorated(
+    tmp_path,
+):
+    summary = await run(tmp_path / "s.db", max_turns=4)
+    stopped_in = [s for s in summary["states"]][-1]["step"]
+    assert stopped_in in ("imaginal_exposure", "hot_spots"), stopped_in
+    det = summary["deterioration"]
+    assert det["outcome"] == "exposure_incomplete" and det["exposure_incomplete"]
+    assert not det["deteriorated"] and not any("SUDS" in r for r in det["reasons"])
