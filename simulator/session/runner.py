@@ -152,8 +152,7 @@ async def run_session(
             dynamics.PatientState(**final["initial_patient"]),
             dynamics.PatientState(**final["patient"]),
             str(persona.modality),
-            exposure_unfinished="exposure" in last_phase
-            and end_reason != EndReason.TERMINAL_STEP,
+            exposure_unfinished="exposure" in last_phase and end_reason != EndReason.TERMINAL_STEP,
         )
         records.update_session(
             db,

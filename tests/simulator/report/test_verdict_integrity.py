@@ -7,8 +7,8 @@ import json
 
 from simulator.report import build_report
 from simulator.store import add_turn
-from simulator.store.session_reader import read_sessions
 from simulator.store.run_record import read_run
+from simulator.store.session_reader import read_sessions
 
 
 def test_judges_who_disagree_make_the_verdict_inconclusive(two_judge_run):
@@ -61,8 +61,9 @@ def test_sessions_whose_patient_broke_down_are_left_out_and_counted(cliff_run, t
 
 
 def test_report_json_carries_the_simulator_check(cliff_run, tmp_path, capsys):
-    from simulator.cli.main import app
     from typer.testing import CliRunner
+
+    from simulator.cli.main import app
 
     result = CliRunner().invoke(
         app, ["report", cliff_run.run_id, "--db", str(cliff_run.db_path), "--json"]
