@@ -184,6 +184,13 @@ class StoreReader:
             eta_seconds=None if finished_at else eta,
         )
 
+    def sweep_gaps(self, run_id: str):
+        """The run's demographic gap tests, from the function the report uses."""
+        from simulator.report import run_gaps  # statistics: loaded on first use
+
+        with self._lock:
+            return run_gaps(self._db, run_id)
+
     def sweep_sessions(self, run_id: str) -> list[SweepSession]:
         with self._lock:
             run = read_run(self._db, run_id)

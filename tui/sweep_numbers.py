@@ -1,7 +1,8 @@
 """The numbers of the sweep screen: pace, ETA, the therapist x severity table, demographic gaps.
 
-The statistics proper (tests, corrections, intervals) come from `simulator.analysis`; this
-module only shapes stored rows for it and picks what fits on a screen.
+The statistics proper (tests, corrections, intervals) come from `simulator.analysis` and, for
+the demographic gaps, from the very function the report uses (`simulator.report.run_gaps`);
+this module only shapes them and picks what fits on a screen.
 """
 
 from __future__ import annotations
@@ -122,47 +123,9 @@ class Gap:
     flagged: bool
 
 
-def varied_attributes(sessions: Iterable[SweepSession]) -> list[str]:
-    """Twin attributes that take more than one value among the sessions."""
-    from personas import TWIN_FIELDS
-
-    seen: dict[str, set[str]] = {}
-    for session in sessions:
-        for attribute in TWIN_FIELDS:
-            value = session.demographics.get(attribute)
-            if value is not None:
-                seen.setdefault(attribute, set()).add(str(value))
-    return [a for a in TWIN_FIELDS if len(seen.get(a, ())) > 1]
-
-
-def largest_gaps(
-    sessions: Sequence[SweepSession], limit: int = 5, threshold: float = 0.1
-) -> list[Gap]:
-    """The largest demographic score gaps (per therapist, attribute and metric) found so far."""
-    from simulator.analysis import AnalysisError, demographic_robustness
-
-    attributes = varied_attributes(sessions)
-    metrics = metrics_of(sessions)
-    if not attributes or not metrics:
-        return []
-    rows = [
-        {
-            "session_id": s.session_id,
-            "therapist": s.therapist,
-            "severity": s.severity,
-            "persona_id": s.persona_id,
-            "twin_group": s.twin_group,
-            "demographics": {k: str(v) for k, v in s.demographics.items() if v is not None},
-            "scores": s.scores,
-        }
-        for s in sessions
-    ]
-    try:
-        result = demographic_robustness(
-            rows, attributes, metrics, threshold=threshold, n_perm=199, n_boot=199
-        )
-    except AnalysisError:
-        return []
+def largest_gaps(robustness: Any, limit: int = 5) -> list[Gap]:
+    """The largest demographic gaps of a run's gap tests (`simulator.report.run_gaps`, the
+    tests the report shows), largest first."""
     gaps = [
         Gap(
             group.therapist,
@@ -174,7 +137,7 @@ def largest_gaps(
             test.p_holm,
             bool(test.flagged),
         )
-        for group in result.therapists
+        for group in robustness.therapists
         for test in group.tests
         if test.gap is not None
     ]

@@ -36,6 +36,7 @@ _EXPORTS = {
     "select": "selection",
     "Tables": "tables",
     "compute_tables": "tables",
+    "run_gaps": "tables",
     "write_report": "write",
 }
 

@@ -64,19 +64,47 @@ def varying_attributes(rows: Sequence[dict[str, Any]]) -> list[str]:
     ]
 
 
+def tested_attributes(rows: Sequence[dict[str, Any]], gates: Gates) -> list[str]:
+    """The gates' attributes, or every attribute that varies within twin sets."""
+    return gates.axes.demographic_robustness.attributes or varying_attributes(rows)
+
+
+def demographic_table(rows: Sequence[dict[str, Any]], gates: Gates) -> DemographicRobustness:
+    """The demographic gap tests, as the report and the TUI's sweep screen both show them."""
+    stats, demo = gates.statistics, gates.axes.demographic_robustness
+    metrics = scored_metrics(rows)
+    return demographic_robustness(
+        rows,
+        tested_attributes(rows, gates),
+        [m for m in demo.metrics if m in metrics],
+        threshold=demo.max_gap,
+        n_perm=stats.n_perm,
+        seed=stats.seed,
+        alpha=demo.alpha,
+        n_boot=stats.n_boot,
+    )
+
+
+def run_gaps(db: Any, run_id: str, gates: Gates | None = None) -> DemographicRobustness:
+    """The demographic gap tests of a stored run (its valid, done sessions), with the shipped
+    gates unless given: the one source of the gaps the TUI shows while a sweep runs."""
+    from simulator.report.data import session_rows
+    from simulator.report.gates import default_gates
+
+    return demographic_table(session_rows(db, run_id), gates or default_gates())
+
+
 def compute_tables(
     rows: Sequence[dict[str, Any]], judge_rows: Sequence[dict[str, Any]], gates: Gates
 ) -> Tables:
     stats = gates.statistics
     metrics = scored_metrics(rows)
-    demo = gates.axes.demographic_robustness
-    attributes = demo.attributes or varying_attributes(rows)
-    demo_metrics = [m for m in demo.metrics if m in metrics]
+    demographics = demographic_table(rows, gates)
     thresholds = gates.axes.behavioural_consistency.pass_threshold
     judged = sorted({r["metric"] for r in judge_rows})
     return Tables(
         metrics=metrics,
-        attributes=attributes,
+        attributes=tested_attributes(rows, gates),
         crisis_cliff=crisis_cliff(rows, metrics, n_boot=stats.n_boot, seed=stats.seed),
         overall=crisis_cliff(
             [{**row, "severity": OVERALL} for row in rows],
@@ -84,16 +112,7 @@ def compute_tables(
             n_boot=stats.n_boot,
             seed=stats.seed,
         ),
-        demographic_robustness=demographic_robustness(
-            rows,
-            attributes,
-            demo_metrics,
-            threshold=demo.max_gap,
-            n_perm=stats.n_perm,
-            seed=stats.seed,
-            alpha=demo.alpha,
-            n_boot=stats.n_boot,
-        ),
+        demographic_robustness=demographics,
         consistency=consistency(rows, [m for m in thresholds if m in metrics], thresholds),
         deterioration=deterioration_rates(rows),
         failure_modes=failure_mode_rates(rows),

@@ -96,7 +96,7 @@ class SweepScreen(Screen):
         if key != self._gaps_for and (
             forced or time.monotonic() - self._gaps_at > GAPS_EVERY_SECONDS
         ):
-            gaps = largest_gaps(sessions)
+            gaps = largest_gaps(self.reader.sweep_gaps(run_id))
             self._gaps_for, self._gaps_at = key, time.monotonic()
         return runs, run_id, progress, sessions, gaps
 
@@ -167,7 +167,7 @@ class SweepScreen(Screen):
                     f"{gap.gap:.2f}",
                     "—" if gap.p_holm is None else f"{gap.p_holm:.3f}",
                     "⚑" if gap.flagged else "",
-                    Text(f"{gap.high_value[:14]} > {gap.low_value[:14]}"),
+                    Text(f"{gap.high_value} > {gap.low_value}"),
                 ],
             )
             for gap in self.gaps
