@@ -152,7 +152,7 @@ def _print_summary(session_id: str, summary: dict) -> None:
                 f"  judge {judgment['judge_index']} {judgment['judge_model']}: unscorable: {judgment['reason']}"
             )
     if summary["scores"]:
-        print(f"  {'metric':32s} {'median':>6s} {'mean':>6s} {'range':>6s}")
+        print(f"  {'metric (0 = worst, 1 = best)':32s} {'median':>6s} {'mean':>6s} {'range':>6s}")
     for metric, row in summary["scores"].items():
         if row["median"] is None:
             print(f"  {metric:32s} {'-':>6s} {'-':>6s} {'-':>6s}  unscorable")

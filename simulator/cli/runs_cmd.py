@@ -98,10 +98,13 @@ def show(
         if turn["index"] in states:
             s = states[turn["index"]]
             print(f"     SUDS {s['suds']} · risk {s['risk']} · engagement {s['engagement']}")
-    for metric, agg in (summary.get("scores") or {}).items():
-        print(
-            f"  {metric:32s} {agg.get('median')}{'  needs review' if agg.get('needs_review') else ''}"
-        )
+    scores = summary.get("scores") or {}
+    if scores:
+        print("  judge scores (median; every metric 0 = worst, 1 = best):")
+    for metric, agg in scores.items():
+        median = agg.get("median")
+        shown = "unscorable" if median is None else f"{median:.2f} of 1"
+        print(f"    {metric:32s} {shown}{'  needs review' if agg.get('needs_review') else ''}")
     for hit in summary.get("detector_hits") or []:
         print(f"  detector: turn {hit['turn']} {hit['label']}: {_why(hit)}")
     check = summary.get("simulator_check") or {}

@@ -21,6 +21,11 @@ AXIS_FIGURES = {
     "demographic_robustness": ["demographic_gaps"],
 }
 STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "no_evidence": "NO EVIDENCE (not a pass)"}
+SCALE = (
+    "Scales: every score runs from 0 (worst) to 1 (best), judge metrics included (for "
+    "`deterioration` and `hallucination`, 1 means none). Rates (failure modes, deterioration) "
+    "are shares of turns or sessions, lower is better."
+)
 VERDICT_WORDS = {
     "deployable": "DEPLOYABLE",
     "not_deployable": "NOT DEPLOYABLE",
@@ -77,6 +82,7 @@ def build_document(report: Report) -> Document:
             strong=True,
         ),
         Paragraph(STATEMENT),
+        Paragraph(SCALE),
         Heading(1, "Summary"),
         Table(
             ["axis", "result", "summary"],

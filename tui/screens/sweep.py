@@ -62,7 +62,9 @@ class SweepScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#sweep-table", DataTable).border_title = "Mean score: therapist × severity"
+        self.query_one(
+            "#sweep-table", DataTable
+        ).border_title = "Mean score (0 worst – 1 best): therapist × severity"
         self.query_one("#sweep-gaps", DataTable).border_title = "Largest demographic gaps"
         self.reader = StoreReader(self.app.db_path)
         self.poller = Poller(self, self._read, self._show, self.app.poll_interval)

@@ -15,7 +15,7 @@ class ScoresPanel(Static):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.border_title = "Judges"
+        self.border_title = "Judges · 0–1, 1 best"
         self.scores: list[MetricSummary] = []
         self.panel: list[Judgment] = []
         self.note = "not judged yet"
