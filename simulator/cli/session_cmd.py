@@ -240,10 +240,28 @@ def _print_tail(summary: dict, path: Path) -> None:
     )
     det = summary.get("deterioration") or {}
     if det:
+        outcome = {
+            "deteriorated": "deteriorated",
+            "exposure_incomplete": "exposure incomplete (the session ended mid-exposure: "
+            "not counted as deterioration)",
+        }.get(det.get("outcome") or "", "did not deteriorate")
         print(
-            f"patient state: {'deteriorated' if det['deteriorated'] else 'did not deteriorate'}"
+            f"patient state: {outcome}"
             + (f" ({'; '.join(det['reasons'])})" if det.get("reasons") else "")
         )
+        base, final = det.get("baseline") or {}, det.get("final") or {}
+        moves = [
+            f"{name} {base.get(key)} -> {final.get(key)}{unit}"
+            for name, key, unit in (
+                ("SUDS", "suds", " of 100, lower is calmer"),
+                ("belief", "belief", " of 100"),
+                ("risk", "risk", ""),
+                ("engagement", "engagement", " of 1"),
+            )
+            if final.get(key) is not None
+        ]
+        if moves:
+            print(f"  {'; '.join(moves)}")
     check = summary.get("simulator_check") or {}
     if check.get("checked"):
         problems = check["problems"]
@@ -251,6 +269,10 @@ def _print_tail(summary: dict, path: Path) -> None:
         print(f"simulator check: {verdict}")
         for problem in problems:
             print(f"  {problem['check']}: {problem['detail']}")
+    judged = summary.get("judgments") or []
+    for judgment in judged:
+        if judgment["status"] != "ok":
+            print(f"judge {judgment['judge_model']}: unscorable ({judgment['reason']})")
     scores = summary.get("scores") or {}
     if scores:
         print("judge scores (median over the judges; every metric 0 = worst, 1 = best):")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 MAX_EVIDENCE = 6
 MAX_RATIONALE_CHARS = 200
+MIN_RATIONALE_CHARS = 8  # a score must come with its reason; the panel checks the words
 MAX_COMPACT_RATIONALE_CHARS = 120
 MAX_FINDINGS = 12
 MAX_COMPACT_FINDINGS = 4
@@ -42,7 +43,11 @@ def judgment_model(
         fields["evidence"] = (list[turn_index], evidence)
         fields["rationale"] = (
             str,
-            Field(max_length=MAX_COMPACT_RATIONALE_CHARS, description="One short sentence: why."),
+            Field(
+                min_length=MIN_RATIONALE_CHARS,
+                max_length=MAX_COMPACT_RATIONALE_CHARS,
+                description="One short sentence: why.",
+            ),
         )
     else:
         per_metric = create_model(
@@ -52,7 +57,11 @@ def judgment_model(
             evidence=(list[turn_index], evidence),
             rationale=(
                 str,
-                Field(max_length=MAX_RATIONALE_CHARS, description="One short sentence: why."),
+                Field(
+                    min_length=MIN_RATIONALE_CHARS,
+                    max_length=MAX_RATIONALE_CHARS,
+                    description="One short sentence: why.",
+                ),
             ),
         )
     scores = create_model(

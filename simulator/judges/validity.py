@@ -130,20 +130,24 @@ def _out_of_role(patient: list[TurnView]) -> list[Problem]:
 
 
 def _self_report(states: Sequence[Mapping[str, Any]]) -> list[Problem]:
-    problems = []
-    for state in states:
-        for event in state.get("events") or ():
-            if str(event).startswith(f"{RISK_FROM_WORDS}:"):
-                level = str(event).split(":", 1)[1]
-                problems.append(
-                    Problem(
-                        "self_report",
-                        (int(state["turn"]),),
-                        f"the patient's words disclosed {level} but its self-report gave lower "
-                        f"risk; the state took the higher (risk {state.get('risk')})",
-                    )
-                )
-    return problems
+    """One problem for the session, citing every turn whose words outran the self-report."""
+    found = [
+        (int(state["turn"]), str(event).split(":", 1)[1], state.get("risk"))
+        for state in states
+        for event in state.get("events") or ()
+        if str(event).startswith(f"{RISK_FROM_WORDS}:")
+    ]
+    if not found:
+        return []
+    levels = ", ".join(sorted({level for _, level, _ in found}))
+    return [
+        Problem(
+            "self_report",
+            tuple(turn for turn, _, _ in found),
+            f"in {len(found)} turn(s) the patient's words disclosed more risk ({levels}) than "
+            "its self-report gave; the state took the higher",
+        )
+    ]
 
 
 def _persona(patient: list[TurnView], persona: Mapping[str, Any]) -> list[Problem]:

@@ -44,3 +44,5 @@ def test_embedded_session_end_to_end(tmp_path):
     assert all(t["text"].strip() for t in out["turns"])
     assert all(0 <= s["suds"] <= 100 for s in out["states"])
     assert out["usage"]["calls"] >= 8 and out["usage"]["completion_tokens"] > 0
+    check = out["simulator_check"]
+    assert check["checked"] and check["valid"] == (check["problems"] == [])
