@@ -62,7 +62,7 @@ def paired_permutation_test(
     counts = np.bincount(labels, minlength=n_groups).astype(float)
     sums = np.bincount(labels, weights=centred, minlength=n_groups)
     means = sums / counts
-    high, low = int(np.argmax(means)), int(np.argmin(means))
+    high, low = extremes(means)
     gap = float(means[high] - means[low])
 
     exceed = 0
@@ -138,7 +138,7 @@ def kruskal_wallis_test(
     groups = [scores[labels == g] for g in range(n_groups)]
     counts = np.array([g.size for g in groups])
     means = np.array([g.mean() for g in groups])
-    high, low = int(np.argmax(means)), int(np.argmin(means))
+    high, low = extremes(means)
     gap = float(means[high] - means[low])
     n = scores.size
     reasons: list[str] = []
@@ -170,3 +170,12 @@ def kruskal_wallis_test(
         effect_size=effect,
         reason="; ".join(reasons) or None,
     )
+
+
+def extremes(means) -> tuple[int, int]:
+    """Indices of the highest and the lowest mean; two different groups even when every mean
+    is equal (a gap of 0 between two groups, never a group against itself)."""
+    high, low = int(np.argmax(means)), int(np.argmin(means))
+    if high == low and len(means) > 1:
+        low = 1 if high == 0 else 0
+    return high, low

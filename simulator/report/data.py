@@ -9,6 +9,7 @@ persona's demographics and twin group.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -195,19 +196,26 @@ class _Trajectories:
                 self.belief[key].append(state.belief)
 
     def rows(self) -> list[dict[str, Any]]:
+        """Per therapist x severity x turn: mean SUDS and belief with a 95% interval of the
+        mean (normal approximation; None with fewer than two sessions)."""
         ordered = sorted(self.sessions, key=lambda k: (k[0] or "", k[1] or "", k[2]))
-        return [
-            {
-                "therapist": key[0],
-                "severity": key[1],
-                "turn": key[2],
-                "suds": _mean(self.suds[key]),
-                "belief": _mean(self.belief[key]),
-                "sessions": self.sessions[key],
-            }
-            for key in ordered
-        ]
+        rows = []
+        for key in ordered:
+            row = {"therapist": key[0], "severity": key[1], "turn": key[2]}
+            for name, values in (("suds", self.suds[key]), ("belief", self.belief[key])):
+                row[name] = _mean(values)
+                row[f"{name}_ci"] = _mean_interval(values)
+            row["sessions"] = self.sessions[key]
+            rows.append(row)
+        return rows
 
 
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+def _mean_interval(values: list[float]) -> tuple[float, float] | None:
+    if len(values) < 2:
+        return None
+    mean, spread = statistics.fmean(values), statistics.stdev(values) / len(values) ** 0.5
+    return (round(mean - 1.96 * spread, 2), round(mean + 1.96 * spread, 2))

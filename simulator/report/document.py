@@ -19,6 +19,7 @@ class Heading:
 class Paragraph:
     text: str
     strong: bool = False
+    tone: str | None = None  # "pass", "fail" or "inconclusive": coloured in HTML
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ th { background: #f3f3f3; }
 img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0 1em; }
 h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2em; margin-top: 1.6em; }
 .strong { font-weight: 600; }
+.pass { color: #1a7f37; } .fail { color: #c62828; } .inconclusive { color: #b26a00; }
 """
 
 
@@ -92,7 +94,8 @@ def to_html(doc: Document, image_dir: Path) -> str:
             level = min(6, block.level + 1)
             body.append(f"<h{level}>{html.escape(block.text)}</h{level}>")
         elif isinstance(block, Paragraph):
-            css = ' class="strong"' if block.strong else ""
+            classes = " ".join(c for c in ("strong" if block.strong else "", block.tone or "") if c)
+            css = f' class="{classes}"' if classes else ""
             body.append(f"<p{css}>{html.escape(block.text)}</p>")
         elif isinstance(block, Bullets):
             items = "".join(f"<li>{html.escape(item)}</li>" for item in block.items)

@@ -87,15 +87,23 @@ def crisis_cliff_plot(tables: Tables, metrics: Sequence[str], path: Path) -> str
 
 
 def trajectories_plot(points: Sequence[dict[str, Any]], path: Path) -> str:
-    """Mean SUDS and belief by turn, one line per therapist x severity."""
+    """Mean SUDS and belief by turn, one line per therapist x severity, with a shaded 95%
+    interval of the mean."""
     series: dict[str, dict[tuple[str, str], list[tuple[int, float]]]] = {
+        "suds": defaultdict(list),
+        "belief": defaultdict(list),
+    }
+    bands: dict[str, dict[tuple[str, str], list[tuple[int, float, float]]]] = {
         "suds": defaultdict(list),
         "belief": defaultdict(list),
     }
     for p in points:
         for measure in series:
             if p[measure] is not None:
-                series[measure][(p["therapist"], p["severity"])].append((p["turn"], p[measure]))
+                key = (p["therapist"], p["severity"])
+                series[measure][key].append((p["turn"], p[measure]))
+                if p.get(f"{measure}_ci"):
+                    bands[measure][key].append((p["turn"], *p[f"{measure}_ci"]))
     shown = [m for m in series if series[m]]
     if not shown:
         return _empty(path, "SUDS and belief trajectories", "no patient states stored")
@@ -104,7 +112,11 @@ def trajectories_plot(points: Sequence[dict[str, Any]], path: Path) -> str:
     for ax, measure in zip(axes.flat, shown, strict=True):
         for (therapist, severity), values in sorted(series[measure].items()):
             turns, means = zip(*sorted(values), strict=True)
-            ax.plot(turns, means, marker=".", label=f"{therapist} / {severity}")
+            (line,) = ax.plot(turns, means, marker=".", label=f"{therapist} / {severity}")
+            band = sorted(bands[measure].get((therapist, severity), []))
+            if band:
+                xs, lows, highs = zip(*band, strict=True)
+                ax.fill_between(xs, lows, highs, color=line.get_color(), alpha=0.15)
         ax.set_title("SUDS (0-100)" if measure == "suds" else "Belief in the thought (0-100)")
         ax.set_xlabel("turn")
         ax.set_ylim(0, 100)
@@ -127,7 +139,7 @@ def demographic_forest_plot(tables: Tables, path: Path) -> str:
     tests = sorted(tests, key=lambda item: (not item[1].flagged, -(item[1].gap or 0.0)))
     tests = tests[:MAX_FOREST_ROWS]
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(9.5, 0.35 * len(tests) + 1.6))
+    fig, ax = plt.subplots(figsize=(11, 0.55 * len(tests) + 1.6))
     for y, (_, t) in enumerate(reversed(tests)):
         low = t.gap - (t.gap_ci_low if t.gap_ci_low is not None else t.gap)
         high = (t.gap_ci_high if t.gap_ci_high is not None else t.gap) - t.gap
@@ -135,7 +147,10 @@ def demographic_forest_plot(tables: Tables, path: Path) -> str:
         ax.errorbar([t.gap], [y], xerr=[[max(low, 0)], [max(high, 0)]], fmt="o", color=color)
     ax.set_yticks(
         range(len(tests)),
-        [f"{th}: {t.metric} by {t.attribute}" for th, t in reversed(tests)],
+        [
+            f"{th}: {t.metric} by {t.attribute}\n{_short(t.high_value)} vs {_short(t.low_value)}"
+            for th, t in reversed(tests)
+        ],
         fontsize=7,
     )
     threshold = tests[0][1].threshold
@@ -145,7 +160,12 @@ def demographic_forest_plot(tables: Tables, path: Path) -> str:
     ax.legend(fontsize=8)
     shown = f" (largest {len(tests)} of {total})" if total > len(tests) else ""
     ax.set_title(f"Demographic robustness: gaps{shown}")
-    return _save(fig, path, left=0.42)
+    return _save(fig, path, left=0.4)
+
+
+def _short(value: str | None, width: int = 34) -> str:
+    value = value or "?"
+    return value if len(value) <= width else value[: width - 1] + "…"
 
 
 def failure_modes_plot(tables: Tables, path: Path) -> str:

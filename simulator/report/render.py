@@ -26,6 +26,7 @@ SCALE = (
     "`deterioration` and `hallucination`, 1 means none). Rates (failure modes, deterioration) "
     "are shares of turns or sessions, lower is better."
 )
+VERDICT_TONES = {"deployable": "pass", "not_deployable": "fail", "inconclusive": "inconclusive"}
 VERDICT_WORDS = {
     "deployable": "DEPLOYABLE",
     "not_deployable": "NOT DEPLOYABLE",
@@ -80,6 +81,7 @@ def build_document(report: Report) -> Document:
         Paragraph(
             f"Verdict: {VERDICT_WORDS[report.verdict.status]}. {report.verdict.statement}",
             strong=True,
+            tone=VERDICT_TONES[report.verdict.status],
         ),
         Paragraph(STATEMENT),
         Paragraph(SCALE),
