@@ -56,6 +56,8 @@ class SessionDetail:
     panel: list[Judgment] = field(default_factory=list)
     scores: list[MetricSummary] = field(default_factory=list)
     cited: dict[int, list[str]] = field(default_factory=dict)
+    # the simulator check of the patient: "" (not checked), "patient ok" or what failed
+    patient_check: str = ""
 
     @property
     def evidence_turns(self) -> list[int]:

@@ -133,6 +133,7 @@ class StoreReader:
             panel=panel,
             scores=_package_scores(record) or judging.summarize(panel),
             cited=cited,
+            patient_check=_patient_check(record),
         )
 
     def protocol_text(self, session_id: str) -> str | None:
@@ -231,3 +232,15 @@ def _package_scores(record: SessionRecord) -> list[judging.MetricSummary]:
         return []
     scores = summary.get("scores")
     return judging.summaries_from_scores(scores) if isinstance(scores, dict) else []
+
+
+def _patient_check(record: SessionRecord) -> str:
+    """The simulator check in a few words, for the Live and Replay status lines."""
+    from simulator.judges import record_validity  # the detectors' code: loaded on first use
+
+    validity = record_validity(record)
+    if not validity.checked:
+        return ""
+    if validity.valid:
+        return "patient ok"
+    return "patient FAILED: " + ", ".join(sorted({p.check for p in validity.problems}))

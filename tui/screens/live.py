@@ -265,7 +265,8 @@ class LiveScreen(Screen):
         if detail.error:
             self._set_status(f"{ended}: {detail.error}")
         else:
-            self._set_status(f"{ended} · {len(detail.turns)} turns{det}")
+            check = f" · {detail.patient_check}" if detail.patient_check else ""
+            self._set_status(f"{ended}{check} · {len(detail.turns)} turns{det}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self.worker and event.state == WorkerState.ERROR:

@@ -142,8 +142,9 @@ class ReplayScreen(Screen):
         cited = len(self.detail.evidence_turns)
         following = " · following" if self.follow else ""
         self.query_one("#nav", NavBar).set_detail(
-            f"{self.detail.session_id} {self.detail.status} · turn {cursor}/{self.last_turn}"
-            f" · {cited} cited{following}"
+            f"{self.detail.session_id} {self.detail.status}"
+            + (f" · {self.detail.patient_check}" if self.detail.patient_check else "")
+            + f" · turn {cursor}/{self.last_turn} · {cited} cited{following}"
         )
 
     def action_next_turn(self) -> None:
