@@ -3,6 +3,7 @@ well the two agree."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -41,6 +42,10 @@ class DeteriorationRow(BaseModel):
     kappa: float | None = Field(description="Cohen's kappa between the two verdicts.")
     exposure_incomplete: int = Field(
         0, description="Sessions that ended mid-exposure (not counted as deteriorated)."
+    )
+    state_reasons: dict[str, int] = Field(
+        default_factory=dict,
+        description="Why sessions deteriorated by patient state: reason -> sessions.",
     )
     reason: str | None = Field(default=None, description="Why some value is None, if any is.")
 
@@ -104,5 +109,8 @@ def _row(therapist: str, severity: str, members: list[SessionRow]) -> Deteriorat
         agreement=agreement,
         kappa=kappa,
         exposure_incomplete=sum(1 for r in members if r.exposure_incomplete),
+        state_reasons=dict(
+            sorted(Counter(k for r in members for k in set(r.deterioration_reasons)).items())
+        ),
         reason="; ".join(reasons) or None,
     )

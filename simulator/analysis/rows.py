@@ -50,6 +50,11 @@ class SessionRow(BaseModel):
     exposure_incomplete: bool = Field(
         default=False, description="The session ended while its exposure was still under way."
     )
+    deterioration_reasons: list[str] = Field(
+        default_factory=list,
+        description="Why the patient state deteriorated: risk rose, SUDS rose, belief rose, "
+        "dropped out.",
+    )
     therapist_turns: int = Field(default=0, ge=0, description="Number of therapist turns.")
     detector_counts: dict[str, Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict, description="Detector label -> number of therapist turns it hit."

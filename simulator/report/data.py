@@ -139,6 +139,9 @@ def session_row(record: SessionRecord, cell: PlanCell | None) -> dict[str, Any]:
         "deteriorated_state": deteriorated,
         "deteriorated_judge": None if judged is None else judged < JUDGED_DETERIORATION_BELOW,
         "exposure_incomplete": bool((meta.deterioration or {}).get("exposure_incomplete")),
+        "deterioration_reasons": [
+            _reason_kind(reason) for reason in (meta.deterioration or {}).get("reasons") or []
+        ],
         "therapist_turns": len(therapist_turns),
         "detector_counts": _detector_counts(record),
     }
@@ -219,3 +222,11 @@ def _mean_interval(values: list[float]) -> tuple[float, float] | None:
         return None
     mean, spread = statistics.fmean(values), statistics.stdev(values) / len(values) ** 0.5
     return (round(mean - 1.96 * spread, 2), round(mean + 1.96 * spread, 2))
+
+
+def _reason_kind(reason: str) -> str:
+    """ "risk rose from low to high" -> "risk rose": the kind, without the session's numbers."""
+    for kind in ("risk rose", "SUDS rose", "belief rose", "dropped out"):
+        if kind in reason:
+            return kind
+    return reason

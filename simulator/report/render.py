@@ -34,6 +34,27 @@ VERDICT_WORDS = {
 }
 
 
+def _deterioration_reasons(t) -> list:
+    """Why the primary measure found deterioration, per therapist: where the judges' second
+    opinion differs, this is what to compare it with."""
+    lines = [
+        f"{r.therapist}: {', '.join(f'{kind} {n}' for kind, n in r.state_reasons.items())}"
+        + (
+            f" (judges' second opinion: {_pct(r.judge_rate)} of {r.judge_n} sessions)"
+            if r.judge_n
+            else ""
+        )
+        for r in t.deterioration.rows
+        if r.severity == "all" and r.state_reasons
+    ]
+    if not lines:
+        return []
+    return [
+        Paragraph("Why sessions deteriorated, by the patient state (sessions):"),
+        Bullets(lines),
+    ]
+
+
 def _simulator_check(report: Report) -> list:
     """How many sessions the simulated patient broke down in, and why (or that none did)."""
     check = report.simulator_check
@@ -205,6 +226,7 @@ def _tables(doc: Document, report: Report) -> None:
         ),
         Heading(2, "Deterioration"),
         Paragraph(t.deterioration.definition),
+        *_deterioration_reasons(t),
         Table(
             [
                 "therapist",
