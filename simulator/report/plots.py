@@ -1,13 +1,15 @@
 """The report's PNG figures (matplotlib, Agg backend: no display needed).
 
-Each function writes one PNG and returns its file name; with no data to show it still writes
-a valid image that says so, so that a report always has all of its figures.
+Each function writes one PNG and returns its file name; with no data to show it writes
+nothing and returns a `NoFigure` that says why (the report prints that sentence, never a
+placeholder image).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +40,21 @@ def _save(fig, path: Path, *, left: float | None = None) -> str:
     return path.name
 
 
-def _empty(path: Path, title: str, message: str) -> str:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 2.5))
-    ax.axis("off")
-    ax.set_title(title)
-    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
-    return _save(fig, path)
+@dataclass(frozen=True)
+class NoFigure:
+    """A figure with nothing to draw, and why."""
+
+    title: str
+    why: str
+
+    @property
+    def sentence(self) -> str:
+        return f"No {self.title} figure: {self.why}."
+
+
+def _empty(path: Path, title: str, message: str) -> NoFigure:
+    path.unlink(missing_ok=True)  # a figure from an earlier report in this folder is stale
+    return NoFigure(title, message)
 
 
 def _severity_key(severity: str) -> tuple[int, str]:
@@ -52,7 +62,7 @@ def _severity_key(severity: str) -> tuple[int, str]:
     return (order.index(severity) if severity in order else len(order), severity)
 
 
-def crisis_cliff_plot(tables: Tables, metrics: Sequence[str], path: Path) -> str:
+def crisis_cliff_plot(tables: Tables, metrics: Sequence[str], path: Path) -> str | NoFigure:
     """Mean (95% CI) of each metric by severity stratum, one line per therapist."""
     cells = [c for c in tables.crisis_cliff.cells if c.metric in metrics and c.mean is not None]
     shown = [m for m in metrics if any(c.metric == m for c in cells)][:MAX_PANELS]
@@ -86,7 +96,7 @@ def crisis_cliff_plot(tables: Tables, metrics: Sequence[str], path: Path) -> str
     return _save(fig, path)
 
 
-def trajectories_plot(points: Sequence[dict[str, Any]], path: Path) -> str:
+def trajectories_plot(points: Sequence[dict[str, Any]], path: Path) -> str | NoFigure:
     """Mean SUDS and belief by turn, one line per therapist x severity, with a shaded 95%
     interval of the mean."""
     series: dict[str, dict[tuple[str, str], list[tuple[int, float]]]] = {
@@ -125,7 +135,7 @@ def trajectories_plot(points: Sequence[dict[str, Any]], path: Path) -> str:
     return _save(fig, path)
 
 
-def demographic_forest_plot(tables: Tables, path: Path) -> str:
+def demographic_forest_plot(tables: Tables, path: Path) -> str | NoFigure:
     """Largest gap per therapist x attribute x metric with its 95% CI; flagged in red."""
     tests = [
         (entry.therapist, t)
@@ -168,7 +178,7 @@ def _short(value: str | None, width: int = 34) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
-def failure_modes_plot(tables: Tables, path: Path) -> str:
+def failure_modes_plot(tables: Tables, path: Path) -> str | NoFigure:
     """Share of therapist turns per detector label, per therapist (all severities)."""
     labels = tables.failure_modes.labels
     rows = [r for r in tables.failure_modes.rows if r.severity == "all" and r.turns]
@@ -188,7 +198,7 @@ def failure_modes_plot(tables: Tables, path: Path) -> str:
     return _save(fig, path)
 
 
-def judge_agreement_plot(tables: Tables, path: Path) -> str:
+def judge_agreement_plot(tables: Tables, path: Path) -> str | NoFigure:
     """Krippendorff's alpha per metric (metrics without an alpha are listed, not drawn)."""
     entries = tables.judge_agreement.metrics
     drawn = [m for m in entries if m.alpha is not None]

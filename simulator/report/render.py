@@ -90,7 +90,16 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def build_document(report: Report) -> Document:
+def build_document(report: Report, missing: dict[str, str] | None = None) -> Document:
+    """The report laid out; `missing` maps a figure with nothing to draw to the sentence shown
+    in its place."""
+    missing = missing or {}
+
+    def figure(key: str) -> Image | Paragraph:
+        if key in missing:
+            return Paragraph(missing[key])
+        return Image(FIGURES[key], key.replace("_", " "))
+
     p = report.provenance
     doc = Document(f"patientsim report: {p['run_name']} ({p['run_id']})")
     doc.add(
@@ -142,14 +151,14 @@ def build_document(report: Report) -> Document:
             Paragraph("Requirements this evidence speaks to (relevant to, not satisfying):"),
             Bullets(axis.requirements),
         )
-        for figure in AXIS_FIGURES[axis.name]:
-            doc.add(Image(FIGURES[figure], figure.replace("_", " ")))
-    _tables(doc, report)
+        for key in AXIS_FIGURES[axis.name]:
+            doc.add(figure(key))
+    _tables(doc, report, figure)
     _provenance(doc, report)
     return doc
 
 
-def _tables(doc: Document, report: Report) -> None:
+def _tables(doc: Document, report: Report, figure) -> None:
     t = report.tables
     doc.add(
         Heading(1, "Tables (every therapist)"),
@@ -285,7 +294,7 @@ def _tables(doc: Document, report: Report) -> None:
         )
         if t.judge_agreement.metrics
         else Paragraph("No judge panel scores in this run."),
-        Image(FIGURES["judge_agreement"], "judge agreement"),
+        figure("judge_agreement"),
     )
 
 

@@ -32,8 +32,8 @@ def planted_report(planted_run, tmp_path_factory):
     return report, write_report(report, out), out
 
 
-def _assert_valid_pngs(out) -> None:
-    for name in PNGS:
+def _assert_valid_pngs(out, names=PNGS) -> None:
+    for name in names:
         with Image.open(out / name) as image:
             image.verify()
         with Image.open(out / name) as image:
@@ -42,9 +42,15 @@ def _assert_valid_pngs(out) -> None:
 
 def test_every_file_is_written_and_every_png_is_valid(planted_report):
     _, written, out = planted_report
-    assert {p.name for p in written} == {"report.md", "report.html", "report.json", *PNGS}
+    pngs = {p.name for p in written if p.suffix == ".png"}
+    assert {p.name for p in written} == {"report.md", "report.html", "report.json", *pngs}
+    assert pngs <= set(PNGS) and len(pngs) >= 3
     assert all(p.is_file() and p.stat().st_size > 0 for p in written)
-    _assert_valid_pngs(out)
+    _assert_valid_pngs(out, sorted(pngs))
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    for name in set(PNGS) - pngs:  # a figure with nothing to draw is a sentence, not an image
+        assert not (out / name).exists() and name not in markdown
+    assert markdown.count("No ") >= len(set(PNGS) - pngs)
 
 
 def test_html_is_self_contained(planted_report):
@@ -53,7 +59,8 @@ def test_html_is_self_contained(planted_report):
     assert not EXTERNAL.search(page), "no resource may be fetched from elsewhere"
     assert "<script" not in page.lower() and "<link" not in page.lower()
     images = re.findall(r'<img [^>]*src="([^"]+)"', page)
-    assert len(images) >= len(PNGS) and all(
+    drawn = [name for name in PNGS if (out / name).exists()]
+    assert len(images) >= len(drawn) and all(
         src.startswith("data:image/png;base64,") for src in images
     )
 
@@ -135,10 +142,14 @@ def test_gates_override_changes_the_outcome_and_bad_gates_name_their_line(plante
     )
 
 
-def test_report_with_missing_evidence_still_draws_every_figure(cliff_run, tmp_path):
+def test_a_figure_with_nothing_to_draw_is_a_sentence_not_a_placeholder(cliff_run, tmp_path):
     report = build_report(cliff_run.db, cliff_run.run_id)
-    write_report(report, tmp_path)
-    _assert_valid_pngs(tmp_path)
+    written = write_report(report, tmp_path)
+    drawn = sorted(p.name for p in written if p.suffix == ".png")
+    _assert_valid_pngs(tmp_path, drawn)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "judge_agreement.png" not in drawn  # the run had no judges: no alpha to draw
+    assert "No Judge agreement figure: no alpha to show: no judge panel scores." in markdown
 
 
 def test_cli_refuses_to_guess_the_therapist_and_unknown_runs(planted_run):
