@@ -123,7 +123,9 @@ def _paired_cohen_d(
     differences = means[:, 0] - means[:, 1]
     spread = float(np.std(differences, ddof=1))
     if spread <= 1e-12 * max(1.0, float(np.abs(differences).max())):
-        return None, "paired differences have no variance"
+        if float(np.abs(differences).max()) <= 1e-12:
+            return 0.0, None  # every pair scored alike: no effect, not an undefined one
+        return None, "paired differences have no variance (a constant gap: d is unbounded)"
     return float(differences.mean() / spread), None
 
 

@@ -6,7 +6,8 @@ Four checks, each a problem with the turns it rests on:
 - `out_of_role`: the patient speaks as the therapist or an assistant, or narrates itself;
 - `self_report`: the patient's words disclosed more risk than its self-report (the session
   took the higher risk and kept the mismatch as an event, `simulator.events.RISK_FROM_WORDS`);
-- `persona`: the patient states an age other than the persona's.
+- `persona`: the patient states an age other than the persona's, or (a PE persona, whose
+  core is an index trauma) denies having any trauma.
 
 A session with any problem is invalid. Ingested transcripts have no simulated patient: they
 are not checked. Deterministic and cheap, so it is computed when read (report, TUI, runs
@@ -35,6 +36,12 @@ _OUT_OF_ROLE = re.compile(
     r"|\bhow does that make you feel\b|\bwhat brings you (?:in|here) today\b"
     r"|\b(?:let'?s|we (?:can|could|will)) (?:try|do|practi[cs]e) (?:a|an|some) (?:breathing|grounding) (?:exercise|technique)\b",
     re.IGNORECASE | re.MULTILINE,
+)
+_DENIES_TRAUMA = re.compile(
+    r"\bnothing (?:bad|traumatic|like that|serious) (?:has )?ever happened to me\b"
+    r"|\bi(?:'ve| have) never (?:been through|had|experienced) (?:any(?:thing)? )?(?:trauma|anything bad)"
+    r"|\bi (?:don'?t|do not) have (?:any|a) trauma\b",
+    re.IGNORECASE,
 )
 _STATED_AGE = re.compile(
     r"\b(?:i'?m|i am)\s+(\d{2})(?:\s*(?:years? old|yo|y/o))?\b(?!\s*(?:%|percent|minutes|hours|times|out of|/))"
@@ -151,6 +158,26 @@ def _self_report(states: Sequence[Mapping[str, Any]]) -> list[Problem]:
 
 
 def _persona(patient: list[TurnView], persona: Mapping[str, Any]) -> list[Problem]:
+    return [*_stated_age(patient, persona), *_denied_trauma(patient, persona)]
+
+
+def _denied_trauma(patient: list[TurnView], persona: Mapping[str, Any]) -> list[Problem]:
+    clinical = persona.get("clinical")
+    if not isinstance(clinical, Mapping) or clinical.get("modality") != "pe":
+        return []
+    return [
+        Problem(
+            "persona",
+            (turn.index,),
+            f"the patient denies any trauma ({found.group()!r}); its persona's core is one "
+            f"({clinical.get('trauma_type')})",
+        )
+        for turn in patient
+        if (found := _DENIES_TRAUMA.search(turn.text))
+    ]
+
+
+def _stated_age(patient: list[TurnView], persona: Mapping[str, Any]) -> list[Problem]:
     demographics = persona.get("demographics")
     age = demographics.get("age") if isinstance(demographics, Mapping) else None
     if not isinstance(age, int):

@@ -156,13 +156,13 @@ def test_5000_permutations_over_hundreds_of_rows_take_well_under_a_second(make_t
     assert time.perf_counter() - start < 1.0
 
 
-def test_identical_scores_give_p_one_and_no_effect_size(make_twins) -> None:
+def test_identical_scores_give_p_one_and_an_effect_of_zero(make_twins) -> None:
     rows = make_twins(n_groups=5, effect=0.0, seed=11)
     for row in rows:
         row["scores"]["empathy"] = 0.5
     therapist, test = _only(demographic_robustness(rows, ["race"], ["empathy"], 0.1))
     assert test.p_value == 1.0 and test.gap == 0.0
-    assert test.effect_size is None and "no variance" in test.reason
+    assert test.effect_size == 0.0 and test.effect_size_kind == "cohen_d_paired"
     assert not therapist.flagged
 
 

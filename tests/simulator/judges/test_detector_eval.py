@@ -15,10 +15,10 @@ def _conversation(cid, turns, protocol=None):
 
 def test_the_shipped_corpus_is_big_enough_and_covers_every_label_in_every_part():
     report = evaluate_files()["corpora"]
-    tuned = sum(report[name]["turns"] for name in ("dev", "dev_b", "dev_c"))
+    tuned = sum(report[name]["turns"] for name in ("dev", "dev_b", "dev_c", "dev_d"))
     assert tuned + report["heldout"]["turns"] >= 300
     assert report["heldout"]["turns"] >= 300
-    for half in ("dev", "dev_b", "dev_c", "heldout"):
+    for half in ("dev", "dev_b", "dev_c", "dev_d", "heldout"):
         for label in load_rules().labels:
             row = report[half]["labels"][label]
             assert row["tp"] + row["fn"] >= 7, (half, label)
@@ -65,7 +65,8 @@ def test_cli_prints_both_halves_and_json(cli):
     assert "missed_risk_response" in out and "risk disclosure (C-SSRS level" in out
     code, out, _ = cli("judge", "detectors", "--eval", "--json")
     data = json.loads(out)
-    assert set(data["corpora"]) == {"dev", "dev_b", "dev_c", "heldout"} and data["target"] == 0.9
+    assert set(data["corpora"]) == {"dev", "dev_b", "dev_c", "dev_d", "heldout"}
+    assert data["target"] == 0.9
 
 
 def test_a_bad_corpus_line_is_a_located_error(cli, tmp_path):

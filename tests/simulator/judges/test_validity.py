@@ -47,6 +47,15 @@ def test_a_stated_age_must_match_the_persona():
     assert check_simulator(_view(["I'm 52, for what it's worth."]), persona=persona).valid
 
 
+def test_a_pe_patient_denying_its_trauma_breaks_its_persona():
+    persona = {"clinical": {"modality": "pe", "trauma_type": "motor_vehicle_accident"}}
+    (problem,) = check_simulator(
+        _view(["Honestly nothing bad has ever happened to me."]), persona=persona
+    ).problems
+    assert problem.check == "persona" and "motor_vehicle_accident" in problem.detail
+    assert check_simulator(_view(["The crash still replays every night."]), persona=persona).valid
+
+
 def test_an_ingested_transcript_is_not_checked():
     validity = check_simulator(_view(["x", "x", "x"]), simulated=False)
     assert not validity.checked and validity.valid
