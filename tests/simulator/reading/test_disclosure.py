@@ -71,3 +71,21 @@ def test_sentences_keep_their_offsets():
         ("yes i am", "yes i am"),
     ]
     assert [s.is_question for s in sentences(text)] == [False, True, False]
+
+
+def test_trauma_narratives_and_thoughts_of_sampled_personas_disclose_no_suicide_risk():
+    # A trauma memory ("he beat me with a belt") or an automatic thought is not a
+    # disclosure: the session would take a risk the persona never had.
+    import personas
+
+    for modality in ("pe", "cbt"):
+        for persona in personas.sample(120, 5, modality=modality):
+            core = persona.clinical
+            for text in (
+                getattr(core, "narrative_seed", None),
+                getattr(core, "automatic_thought", None),
+                getattr(core, "situation", None),
+            ):
+                if text:
+                    assert grade_disclosure(text).level == "none", text
+    assert grade_disclosure("He hit me with a belt when he drank.").level == "none"
