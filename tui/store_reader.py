@@ -22,7 +22,6 @@ from simulator.store.session_reader import read_session, session_protocol
 from simulator.store.session_record import SessionRecord
 from simulator.store.spend import run_spend
 from simulator.store.statuses import RunStatus, SessionStatus
-from simulator.store.stored_personas import stored_personas
 from simulator.store.sweep_plan import planned_count
 from tui import judging
 from tui.rows import RunListing, SessionDetail, SessionListing, SweepProgress, SweepSession
@@ -193,32 +192,25 @@ class StoreReader:
             return run_gaps(self._db, run_id)
 
     def sweep_sessions(self, run_id: str) -> list[SweepSession]:
+        """The run's scored sessions as the report reads them (`simulator.report.session_rows`:
+        done sessions whose simulated patient passed its check, judge medians and state
+        metrics), so the screen's means are the report's."""
+        from simulator.report import session_rows  # statistics: loaded on first use
+
         with self._lock:
-            run = read_run(self._db, run_id)
-            if run is None:
-                return []
-            personas = stored_personas(
-                self._db, {s.persona_id for s in run.sessions if s.persona_id}
+            rows = session_rows(self._db, run_id)
+        return [
+            SweepSession(
+                session_id=row["session_id"],
+                therapist=row["therapist"] or "?",
+                severity=row["severity"],
+                persona_id=row["persona_id"],
+                twin_group=row["twin_group"],
+                demographics=row["demographics"],
+                scores=row["scores"],
             )
-        panels = self._all_panels()
-        sessions = []
-        for meta in run.sessions:
-            panel = panels.get(meta.id)
-            if not panel:
-                continue
-            persona = personas.get(meta.persona_id or "", {})
-            sessions.append(
-                SweepSession(
-                    session_id=meta.id,
-                    therapist=meta.therapist or "?",
-                    severity=meta.severity or "?",
-                    persona_id=meta.persona_id or "",
-                    twin_group=persona.get("twin_group"),
-                    demographics=persona.get("demographics") or {},
-                    scores=judging.metric_medians(panel),
-                )
-            )
-        return sessions
+            for row in rows
+        ]
 
 
 def _package_scores(record: SessionRecord) -> list[judging.MetricSummary]:

@@ -77,8 +77,12 @@ def metrics_of(sessions: Iterable[SweepSession]) -> list[str]:
 
 
 def _session_value(session: SweepSession, metric: str) -> float | None:
+    """One metric's score, or for ALL_METRICS the mean of the judges' metrics (a screen-only
+    summary; the state-based metrics stay out of it and can be chosen one by one)."""
     if metric == ALL_METRICS:
-        values = [v for v in session.scores.values() if v is not None]
+        from simulator.report import STATE_METRICS
+
+        values = [v for m, v in session.scores.items() if v is not None and m not in STATE_METRICS]
         return sum(values) / len(values) if values else None
     return session.scores.get(metric)
 

@@ -29,3 +29,22 @@ def test_the_sweep_screen_and_the_report_give_the_same_gaps(planted_run):
         )
     assert shown[0].gap == max(g for g, _, _ in from_report.values())
     assert any("Black or African American" in (g.high_value, g.low_value) for g in shown)
+
+
+def test_the_sweep_screen_means_are_the_reports_means(planted_run):
+    from tui.sweep_numbers import score_table
+
+    report = build_report(planted_run.db, planted_run.run_id, therapist="biased")
+    reader = StoreReader(planted_run.db_path)
+    try:
+        sessions = reader.sweep_sessions(planted_run.run_id)
+    finally:
+        reader.close()
+    compared = 0
+    for cell in report.tables.crisis_cliff.cells:
+        if cell.mean is None:
+            continue
+        mean, n = score_table(sessions, cell.metric).cells[(cell.therapist, cell.severity)]
+        assert (round(mean, 9), n) == (round(cell.mean, 9), cell.n), cell
+        compared += 1
+    assert compared >= 10
