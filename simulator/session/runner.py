@@ -145,7 +145,11 @@ async def run_session(
     status, end_reason, error = SessionStatus.DONE, None, None
     try:
         with recording_to(lambda record: records.add_call(db, record)):
-            final = await graph.ainvoke(graph_input, graph_config, context=nodes)
+            # "sync": each step's checkpoint is written before the next step starts, so a
+            # crash finds the checkpoints level with the turns table (LangGraph's default,
+            # "async", writes it while the next model call runs; a kill or a call that blocks
+            # the loop then leaves the checkpoint a step behind, and resume redoes turns).
+            final = await graph.ainvoke(graph_input, graph_config, context=nodes, durability="sync")
         end_reason = EndReason.read(final.get("end_reason")) or EndReason.MAX_TURNS
         last_phase = protocol.phase_of(final["step"]) if final.get("step") else ""
         summary = dynamics.deterioration(
