@@ -80,6 +80,17 @@ def _click_error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[Ba
     return aborts, (*usage, BundledClickException)
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """SQLite's "database or disk is full" (SQLITE_FULL), anywhere in the exception's chain."""
+    import sqlite3
+
+    while exc is not None:
+        if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def main() -> None:
     stop_on_sigterm()
     try:
@@ -99,6 +110,15 @@ def main() -> None:
             sys.exit(INPUT_ERROR_EXIT)
         if isinstance(exc, InputProblem):
             report_problems(getattr(exc, "problems", [str(exc)]))
+            sys.exit(INPUT_ERROR_EXIT)
+        if _disk_full(exc):
+            report_problems(
+                [
+                    f"the disk holding the runs DB is full ({exc}): free space, then continue "
+                    "with `patientsim resume SESSION_ID` or `patientsim sweep --resume RUN_ID` "
+                    "(every committed turn is kept)"
+                ]
+            )
             sys.exit(INPUT_ERROR_EXIT)
         raise
     sys.exit(exit_code_of(exit_code) if isinstance(exit_code, int) else 0)

@@ -151,3 +151,23 @@ def test_run_with_bad_judge_fails_before_the_session(tmp_path):
     done = cli("run", "--protocol", "pe", *SCRIPTED, "--judges", "nope", "--db", str(db))
     refused(done, "--judges", "'nope'")
     assert not db.exists()  # refused before the DB was opened, let alone a session run
+
+
+def test_a_full_disk_is_one_line_that_says_what_to_do(monkeypatch, capsys, tmp_path):
+    import simulator.store
+    from simulator.cli.main import main
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    db = tmp_path / "p.db"
+    assert cli("runs", "list", "--db", db).returncode == 0  # the DB exists
+    monkeypatch.setattr(simulator.store, "list_sessions", full)
+    monkeypatch.setattr(sys, "argv", ["patientsim", "runs", "list", "--db", str(db)])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("error: the disk holding the runs DB is full")
+    assert "patientsim resume SESSION_ID" in line
