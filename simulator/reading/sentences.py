@@ -49,11 +49,3 @@ def sentences(text: str) -> tuple[Sentence, ...]:
         if boundary is not None:
             start = boundary.end()
     return tuple(found)
-
-
-def sentence_at(text: str, position: int) -> Sentence | None:
-    """The sentence of `text` that holds character `position`."""
-    for sentence in sentences(text):
-        if sentence.start <= position < max(sentence.end, sentence.start + 1):
-            return sentence
-    return None
