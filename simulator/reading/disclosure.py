@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -105,6 +105,7 @@ class Disclosure:
         return self.level != "none"
 
 
+@lru_cache(maxsize=4096)  # a view and its step placement grade the same turns: once is enough
 def grade_disclosure(text: str, previous: str | None = None) -> Disclosure:
     """The highest current risk `text` (a patient turn) discloses. `previous` is the other
     speaker's turn before it: a bare "yes" to "are you thinking of ending your life?"
