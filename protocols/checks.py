@@ -189,8 +189,9 @@ def _graph_issues(
             terminals.add(step_id)
         transitions = step.get("transitions", [])
         for transition in transitions if isinstance(transitions, list) else []:
-            if isinstance(transition, dict) and transition.get("to") in ids:
-                successors[step_id].add(transition["to"])
+            target = transition.get("to") if isinstance(transition, dict) else None
+            if isinstance(target, str) and target in ids:
+                successors[step_id].add(target)
 
     reachable = _closure({start}, successors)
     for step_id, index in ids.items():

@@ -143,3 +143,13 @@ def test_utf8_bom_is_accepted(tmp_path: Path):
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + (FIXTURES / "minimal.yaml").read_bytes())
     assert validate_file(path) == []
+
+
+def test_a_transition_to_a_list_is_a_located_error_not_a_crash(tmp_path):
+    text = Path("protocols/library/pe.yaml").read_text(encoding="utf-8")
+    broken = text.replace("      - to: rationale\n", "      - to: []\n", 1)
+    assert broken != text
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken, encoding="utf-8")
+    problems = validate_file(path)
+    assert problems and all(p.startswith(f"{path}:") for p in problems)
