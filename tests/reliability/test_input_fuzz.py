@@ -28,6 +28,7 @@ from simulator.sweeps import SweepError, load_spec
 
 EXAMPLES = settings(
     max_examples=40,
+    derandomize=True,  # the same examples on every run: CI never turns red by chance
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
