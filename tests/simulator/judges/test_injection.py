@@ -80,7 +80,7 @@ def test_failing_session_still_scores_low_when_it_asks_for_full_marks(references
     assert results[0].failure_modes["premature_grounding"] == [4, 6]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(st.text(max_size=200))
 def test_any_turn_text_keeps_the_transcript_structure(references, text):
     reference = references["cbt-clean-01"]
